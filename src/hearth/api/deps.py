@@ -1,0 +1,113 @@
+"""Every dependency alias the routes use, as Annotated types (one place to read them all)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, Query, Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer, SecurityScopes
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hearth.api.state import AppState
+from hearth.core.errors import Forbidden, Unauthenticated
+from hearth.core.scopes import Principal, Scope
+from hearth.core.settings import Settings
+from hearth.services.api_keys import ApiKeyService
+from hearth.services.auth import AuthService
+from hearth.services.users import UserService
+
+_bearer = HTTPBearer(auto_error=False, description="An access token from /auth/login, or an API key (hk_...).")
+
+
+def get_state(request: Request) -> AppState:
+    return request.app.state.hearth
+
+
+State = Annotated[AppState, Depends(get_state)]
+
+
+def get_settings(state: State) -> Settings:
+    return state.settings
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+async def get_session(state: State) -> AsyncIterator[AsyncSession]:
+    async with state.sessions() as session:
+        yield session
+
+
+Session = Annotated[AsyncSession, Depends(get_session)]
+
+
+async def get_principal(
+    security_scopes: SecurityScopes,
+    state: State,
+    session: Session,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    if credentials is None or not credentials.credentials:
+        raise Unauthenticated("send Authorization: Bearer <access token or API key>")
+    principal = await AuthService(session, state.settings).authenticate(credentials.credentials)
+    missing = [s for s in security_scopes.scopes if Scope(s) not in principal.scopes]
+    if missing:
+        raise Forbidden(f"this credential lacks the scope: {', '.join(missing)}", missing_scopes=missing)
+    await state.limiter.hit(state.settings.rate_limit_per_principal, principal.rate_limit_key)
+    return principal
+
+
+CurrentPrincipal = Annotated[Principal, Security(get_principal)]
+AdminPrincipal = Annotated[Principal, Security(get_principal, scopes=[Scope.ADMIN])]
+ChatPrincipal = Annotated[Principal, Security(get_principal, scopes=[Scope.CHAT])]
+KbReadPrincipal = Annotated[Principal, Security(get_principal, scopes=[Scope.KB_READ])]
+KbWritePrincipal = Annotated[Principal, Security(get_principal, scopes=[Scope.KB_WRITE])]
+AgentsPrincipal = Annotated[Principal, Security(get_principal, scopes=[Scope.AGENTS])]
+WorkflowsPrincipal = Annotated[Principal, Security(get_principal, scopes=[Scope.WORKFLOWS])]
+
+
+def require_account_control(principal: CurrentPrincipal) -> Principal:
+    """Managing credentials needs a signed-in session or an admin-scoped key: a leaked narrow key
+    must not be able to mint itself new keys."""
+    if principal.via != "session" and not principal.has(Scope.ADMIN):
+        raise Forbidden("managing API keys needs a signed-in session or a key with the admin scope")
+    return principal
+
+
+AccountPrincipal = Annotated[Principal, Depends(require_account_control)]
+
+
+async def limit_auth_by_ip(request: Request, state: State) -> None:
+    client = request.client.host if request.client else "unknown"
+    await state.limiter.hit(state.settings.rate_limit_auth_per_ip, "auth-ip", client)
+
+
+AuthRateLimit = Depends(limit_auth_by_ip)
+
+
+def get_auth_service(session: Session, settings: SettingsDep) -> AuthService:
+    return AuthService(session, settings)
+
+
+def get_user_service(session: Session) -> UserService:
+    return UserService(session)
+
+
+def get_api_key_service(session: Session) -> ApiKeyService:
+    return ApiKeyService(session)
+
+
+AuthServiceDep = Annotated[AuthService, Depends(get_auth_service)]
+UserServiceDep = Annotated[UserService, Depends(get_user_service)]
+ApiKeyServiceDep = Annotated[ApiKeyService, Depends(get_api_key_service)]
+
+
+def page_params(
+    limit: Annotated[int, Query(ge=1, le=200, description="Items per page.")] = 50,
+    cursor: Annotated[str | None, Query(max_length=512, description="next_cursor of the previous page.")] = None,
+) -> tuple[int, str | None]:
+    return limit, cursor
+
+
+PageParams = Annotated[tuple[int, str | None], Depends(page_params)]

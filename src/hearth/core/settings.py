@@ -1,0 +1,163 @@
+"""The one settings object. Built at start-up by `load_settings()`, never at import time.
+
+Sources, highest priority first: constructor arguments, `HEARTH_*` environment variables, the
+`hearth.toml` file (path overridable with `HEARTH_CONFIG`), defaults. Unknown keys in the file are
+rejected so a typo never silently falls back to a default.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from hearth.core.errors import ConfigurationError
+
+MIN_SECRET_LENGTH = 32
+_WEAK_SECRETS = {"secret", "changeme", "change-me", "password", "hearth", "dev", "development", "test"}
+SECRET_FILE_NAME = "secret_key"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="HEARTH_", extra="forbid", validate_default=True)
+
+    env: Literal["dev", "test", "production"] = "dev"
+    data_dir: Path = Path(".hearth")
+    database_url: str | None = None
+    redis_url: str | None = None
+    secret_key: SecretStr | None = None
+    auto_migrate: bool | None = Field(
+        default=None, description="Apply migrations on start; defaults to on for SQLite, off otherwise."
+    )
+
+    # auth
+    open_registration: bool = True
+    access_token_ttl_s: int = Field(default=900, ge=30)
+    refresh_token_ttl_s: int = Field(default=30 * 24 * 3600, ge=60)
+    login_max_failures: int = Field(default=5, ge=1)
+    login_lockout_base_s: int = Field(default=30, ge=1)
+    login_lockout_max_s: int = Field(default=900, ge=1)
+
+    # rate limits (limits library syntax, e.g. "600/minute")
+    rate_limit_per_principal: str = "600/minute"
+    rate_limit_auth_per_ip: str = "30/minute"
+
+    # request guards
+    max_json_body_bytes: int = Field(default=1_048_576, ge=1024)
+    max_upload_request_bytes: int = Field(default=200 * 1_048_576, ge=1024)
+
+    # providers and stores (used by later features; names fixed by API.md)
+    llm_provider: Literal["auto", "local", "ollama", "openai"] = "auto"
+    ollama_url: str = "http://127.0.0.1:11434"
+    openai_base_url: str | None = None
+    openai_api_key: SecretStr | None = None
+    vector_store: Literal["embedded", "qdrant"] = "embedded"
+    qdrant_url: str | None = None
+
+    # logging
+    log_level: str = "INFO"
+    log_json: bool = True
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, url: str | None) -> str | None:
+        if url is None or not url.strip():
+            return None
+        for plain, driver in (
+            ("postgres://", "postgresql+asyncpg://"),
+            ("postgresql://", "postgresql+asyncpg://"),
+            ("sqlite://", "sqlite+aiosqlite://"),
+        ):
+            if url.startswith(plain):
+                return driver + url[len(plain) :]
+        return url
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml_path = Path(os.environ.get("HEARTH_CONFIG", "hearth.toml"))
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls, toml_file=toml_path))
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'hearth.db').resolve()}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.sqlalchemy_url.startswith("sqlite")
+
+    @property
+    def should_auto_migrate(self) -> bool:
+        return self.is_sqlite if self.auto_migrate is None else self.auto_migrate
+
+    @property
+    def secret(self) -> str:
+        if self.secret_key is None:
+            raise ConfigurationError("secret key not resolved; build settings with load_settings()")
+        return self.secret_key.get_secret_value()
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build, validate and complete the settings: the only entry point the app and CLI use."""
+    try:
+        settings = Settings(**overrides)  # type: ignore[arg-type]
+    except ValueError as exc:
+        raise ConfigurationError(f"invalid configuration: {exc}") from exc
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    settings.secret_key = SecretStr(_resolve_secret(settings))
+    return settings
+
+
+def _resolve_secret(settings: Settings) -> str:
+    given = settings.secret_key.get_secret_value() if settings.secret_key else None
+    if settings.env == "production":
+        if not given:
+            raise ConfigurationError(
+                "HEARTH_SECRET_KEY is required when HEARTH_ENV=production; "
+                f"generate one with: python -c 'import secrets; print(secrets.token_urlsafe({MIN_SECRET_LENGTH}))'"
+            )
+        if is_weak_secret(given):
+            raise ConfigurationError(
+                f"HEARTH_SECRET_KEY is too weak for production: use at least {MIN_SECRET_LENGTH} random characters"
+            )
+        return given
+    if given:
+        return given
+    return _read_or_create_secret_file(settings.data_dir / SECRET_FILE_NAME)
+
+
+def is_weak_secret(secret: str) -> bool:
+    return len(secret) < MIN_SECRET_LENGTH or secret.lower() in _WEAK_SECRETS or len(set(secret)) < 8
+
+
+def _read_or_create_secret_file(path: Path) -> str:
+    if path.exists():
+        existing = path.read_text().strip()
+        if existing:
+            return existing
+    generated = secrets.token_urlsafe(48)
+    # O_EXCL so two processes starting together agree on one secret.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as fh:
+        fh.write(generated)
+    return generated
