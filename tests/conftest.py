@@ -15,6 +15,7 @@ from asgi_lifespan import LifespanManager
 from sqlalchemy import text
 
 from hearth.api.app import create_app
+from hearth.core.logging import configure_logging
 from hearth.core.settings import Settings, load_settings
 from hearth.db import migrate
 from hearth.db.engine import create_engine
@@ -22,6 +23,12 @@ from hearth.db.tables import Base
 from tests.support import postgres
 
 TEST_SECRET = "test-secret-" + "x1y2z3" * 8
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _json_logging() -> None:
+    """The same logging set-up as `hearth serve`, so caplog sees what production would log."""
+    configure_logging("INFO", json=True)
 
 
 @pytest.fixture(scope="session")
