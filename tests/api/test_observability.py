@@ -60,6 +60,7 @@ async def test_ready_names_the_database_when_it_is_behind(client: httpx.AsyncCli
     assert ready.status_code == 200 and ready.json()["checks"]["database"]["ok"] is True
     engine = client.app.state.hearth.engine  # type: ignore[attr-defined]
     async with engine.begin() as conn:
+        head = (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalar_one()
         await conn.execute(text("UPDATE alembic_version SET version_num = 'stale'"))
     try:
         not_ready = await client.get("/ready")
@@ -69,7 +70,7 @@ async def test_ready_names_the_database_when_it_is_behind(client: httpx.AsyncCli
         assert not_ready.json()["checks"]["database"]["ok"] is False
     finally:
         async with engine.begin() as conn:
-            await conn.execute(text("UPDATE alembic_version SET version_num = '0001'"))
+            await conn.execute(text("UPDATE alembic_version SET version_num = :head"), {"head": head})
 
 
 async def test_ready_is_503_when_the_database_is_unreachable(make_client, backend: str, tmp_path) -> None:

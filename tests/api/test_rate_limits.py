@@ -46,8 +46,8 @@ async def test_each_principal_has_its_own_budget(make_client) -> None:
 
 
 async def test_redis_storage_is_shared_between_replicas(make_client, clean_redis: str) -> None:
-    replica_a = await make_client(redis_url=clean_redis, rate_limit_auth_per_ip="4/minute")
-    replica_b = await make_client(redis_url=clean_redis, rate_limit_auth_per_ip="4/minute")
+    replica_a = await make_client(redis_url=clean_redis, queue="embedded", rate_limit_auth_per_ip="4/minute")
+    replica_b = await make_client(redis_url=clean_redis, queue="embedded", rate_limit_auth_per_ip="4/minute")
     assert (await register(replica_a, "a@example.com")).status_code == 201
     assert (await login(replica_b, "a@example.com")).status_code == 200
     assert (await login(replica_a, "a@example.com")).status_code == 200
@@ -60,6 +60,6 @@ async def test_redis_storage_is_shared_between_replicas(make_client, clean_redis
 
 
 async def test_unreachable_redis_fails_open(make_client) -> None:
-    client = await make_client(redis_url="redis://127.0.0.1:1/0", rate_limit_auth_per_ip="1/minute")
+    client = await make_client(redis_url="redis://127.0.0.1:1/0", queue="embedded", rate_limit_auth_per_ip="1/minute")
     assert (await register(client, "a@example.com")).status_code == 201
     assert (await login(client, "a@example.com")).status_code == 200

@@ -6,39 +6,25 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from prometheus_client import CollectorRegistry
 
 from hearth import __version__
 from hearth.api.errors import install_error_handlers
-from hearth.api.metrics import DbPoolCollector, HttpMetrics
+from hearth.api.metrics import HttpMetrics
 from hearth.api.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from hearth.api.ratelimit import RateLimiter
-from hearth.api.routes import api_keys, auth, health, users
+from hearth.api.routes import api_keys, auth, health, jobs, users, webhooks
 from hearth.api.state import AppState
 from hearth.core.logging import get_logger
 from hearth.core.settings import Settings, load_settings
 from hearth.db import migrate
-from hearth.db.engine import create_engine, create_session_factory
-from hearth.services.readiness import Readiness, database_check
+from hearth.runtime import build_runtime
 
 API_PREFIX = "/api/v1"
 log = get_logger("hearth.app")
 
 
 def build_state(settings: Settings) -> AppState:
-    engine = create_engine(settings)
-    registry = CollectorRegistry()
-    registry.register(DbPoolCollector(engine))
-    readiness = Readiness()
-    readiness.register("database", database_check(engine))
-    return AppState(
-        settings=settings,
-        engine=engine,
-        sessions=create_session_factory(engine),
-        limiter=RateLimiter.from_redis_url(settings.redis_url),
-        metrics_registry=registry,
-        readiness=readiness,
-    )
+    return AppState(runtime=build_runtime(settings), limiter=RateLimiter.from_redis_url(settings.redis_url))
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -49,10 +35,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         if settings.should_auto_migrate:
             await migrate.upgrade(state.engine)
-        log.info("started", database=state.engine.url.render_as_string(hide_password=True), env=settings.env)
+        if settings.queue_backend == "embedded" and settings.job_workers > 0:
+            await state.jobs.start_workers()
+        log.info("started", database=state.engine.url.render_as_string(hide_password=True), env=settings.env,
+                 queue=settings.queue_backend)
         try:
             yield
         finally:
+            await state.jobs.stop(settings.job_shutdown_grace_s)
             await state.engine.dispose()
 
     app = FastAPI(
@@ -71,6 +61,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RequestContextMiddleware, metrics=HttpMetrics(state.metrics_registry))
 
     app.include_router(health.router)
-    for module in (auth, users, api_keys):
+    for module in (auth, users, api_keys, jobs, webhooks):
         app.include_router(module.router, prefix=API_PREFIX)
     return app

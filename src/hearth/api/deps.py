@@ -15,7 +15,9 @@ from hearth.core.scopes import Principal, Scope
 from hearth.core.settings import Settings
 from hearth.services.api_keys import ApiKeyService
 from hearth.services.auth import AuthService
+from hearth.services.jobs import JobService
 from hearth.services.users import UserService
+from hearth.services.webhooks import WebhookService
 
 _bearer = HTTPBearer(auto_error=False, description="An access token from /auth/login, or an API key (hk_...).")
 
@@ -98,9 +100,19 @@ def get_api_key_service(session: Session) -> ApiKeyService:
     return ApiKeyService(session)
 
 
+def get_job_service(session: Session) -> JobService:
+    return JobService(session)
+
+
+def get_webhook_service(session: Session, settings: SettingsDep) -> WebhookService:
+    return WebhookService(session, settings)
+
+
 AuthServiceDep = Annotated[AuthService, Depends(get_auth_service)]
 UserServiceDep = Annotated[UserService, Depends(get_user_service)]
 ApiKeyServiceDep = Annotated[ApiKeyService, Depends(get_api_key_service)]
+JobServiceDep = Annotated[JobService, Depends(get_job_service)]
+WebhookServiceDep = Annotated[WebhookService, Depends(get_webhook_service)]
 
 
 def page_params(

@@ -55,6 +55,22 @@ class Settings(BaseSettings):
     max_json_body_bytes: int = Field(default=1_048_576, ge=1024)
     max_upload_request_bytes: int = Field(default=200 * 1_048_576, ge=1024)
 
+    # background jobs
+    queue: Literal["auto", "embedded", "redis"] = Field(
+        default="auto", description="auto: Redis when HEARTH_REDIS_URL is set, else the database."
+    )
+    job_workers: int = Field(default=2, ge=0, le=64)
+    job_poll_interval_s: float = Field(default=1.0, gt=0)
+    job_lease_s: float = Field(default=30.0, ge=1)
+    job_shutdown_grace_s: float = Field(default=20.0, ge=0)
+    plugins: list[str] = Field(default_factory=list, description="Modules whose register(runtime) adds job kinds.")
+
+    # webhooks
+    allow_private_webhooks: bool = False
+    webhook_timeout_s: float = Field(default=10.0, gt=0)
+    webhook_max_attempts: int = Field(default=6, ge=1, le=20)
+    webhook_backoff_base_s: float = Field(default=5.0, gt=0)
+
     # providers and stores (used by later features; names fixed by API.md)
     llm_provider: Literal["auto", "local", "ollama", "openai"] = "auto"
     ollama_url: str = "http://127.0.0.1:11434"
@@ -106,6 +122,12 @@ class Settings(BaseSettings):
     @property
     def should_auto_migrate(self) -> bool:
         return self.is_sqlite if self.auto_migrate is None else self.auto_migrate
+
+    @property
+    def queue_backend(self) -> Literal["embedded", "redis"]:
+        if self.queue == "auto":
+            return "redis" if self.redis_url else "embedded"
+        return self.queue
 
     @property
     def secret(self) -> str:

@@ -30,4 +30,5 @@ async def ready(state: State) -> JSONResponse:
 
 @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
 async def metrics(state: State) -> Response:
+    await state.runtime.job_metrics.refresh(state.runtime.job_store)
     return Response(render(state.metrics_registry), media_type=CONTENT_TYPE)

@@ -1,6 +1,7 @@
 """All tables, imported here so `Base.metadata` is complete for migrations."""
 
 from hearth.db.tables.base import Base
+from hearth.db.tables.jobs import Job, WebhookAttempt, WebhookDelivery, WebhookSubscription
 from hearth.db.tables.users import ApiKey, RefreshToken, User
 
-__all__ = ["ApiKey", "Base", "RefreshToken", "User"]
+__all__ = ["ApiKey", "Base", "Job", "RefreshToken", "User", "WebhookAttempt", "WebhookDelivery", "WebhookSubscription"]

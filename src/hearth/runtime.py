@@ -1,0 +1,96 @@
+"""Everything a Hearth process runs on, built once from settings: database, event bus, job
+registry and queue, metrics, readiness. `hearth serve` wraps it in the API; `hearth worker` runs
+it alone. Plugins (and the built-ins) add job kinds through `register(runtime)`."""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+
+from prometheus_client import CollectorRegistry
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from hearth.core.errors import ConfigurationError
+from hearth.core.settings import Settings
+from hearth.db.engine import create_engine, create_session_factory
+from hearth.db.metrics import DbPoolCollector
+from hearth.events import EventBus
+from hearth.jobs.metrics import JobMetrics
+from hearth.jobs.queue import JobQueue
+from hearth.jobs.registry import JobRegistry
+from hearth.jobs.runner import JobRunner
+from hearth.jobs.store import JobStore
+from hearth.services.readiness import CheckResult, Readiness, database_check
+
+BUILTIN_PLUGINS = ["hearth.webhooks.delivery"]
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    metrics_registry: CollectorRegistry
+    readiness: Readiness
+    bus: EventBus
+    job_registry: JobRegistry
+    job_store: JobStore
+    job_metrics: JobMetrics
+    jobs: JobQueue = field(init=False)
+
+    def runner(self, worker_id: str) -> JobRunner:
+        return JobRunner(self.job_store, self.job_registry, self.bus, self.job_metrics, worker_id,
+                         self.settings.job_lease_s)
+
+
+def build_runtime(settings: Settings) -> Runtime:
+    engine = create_engine(settings)
+    registry = CollectorRegistry()
+    registry.register(DbPoolCollector(engine))
+    sessions = create_session_factory(engine)
+    job_registry = JobRegistry()
+    runtime = Runtime(
+        settings=settings, engine=engine, sessions=sessions, metrics_registry=registry, readiness=Readiness(),
+        bus=EventBus(), job_registry=job_registry, job_store=JobStore(sessions, job_registry),
+        job_metrics=JobMetrics(registry),
+    )
+    runtime.jobs = _build_queue(runtime)
+    runtime.readiness.register("database", database_check(engine))
+    runtime.readiness.register("queue", _queue_check(runtime.jobs))
+    for module in [*BUILTIN_PLUGINS, *settings.plugins]:
+        load_plugin(module, runtime)
+    return runtime
+
+
+def load_plugin(module_name: str, runtime: Runtime) -> None:
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise ConfigurationError(f"plugin {module_name!r} cannot be imported: {exc}") from exc
+    register = getattr(module, "register", None)
+    if not callable(register):
+        raise ConfigurationError(f"plugin {module_name!r} has no register(runtime) function")
+    register(runtime)
+
+
+def _build_queue(runtime: Runtime) -> JobQueue:
+    settings = runtime.settings
+    if settings.queue_backend == "redis":
+        if not settings.redis_url:
+            raise ConfigurationError("HEARTH_QUEUE=redis needs HEARTH_REDIS_URL")
+        from hearth.jobs.backends.redis import RedisQueue
+
+        return RedisQueue(runtime.job_store, runtime.runner, settings.redis_url, settings.job_workers,
+                          settings.job_lease_s, settings.job_poll_interval_s)
+    from hearth.jobs.backends.embedded import EmbeddedQueue
+
+    return EmbeddedQueue(runtime.job_store, runtime.runner, settings.job_workers, settings.job_poll_interval_s,
+                         settings.job_lease_s)
+
+
+def _queue_check(queue: JobQueue):  # type: ignore[no-untyped-def]
+    async def check() -> CheckResult:
+        ok, detail = await queue.check()
+        return CheckResult(ok, detail)
+
+    return check
