@@ -10,6 +10,7 @@ from hearth import __version__
 from hearth.cli import db as db_commands
 from hearth.cli import serve as serve_commands
 from hearth.cli import users as users_commands
+from hearth.cli import worker as worker_commands
 
 app = typer.Typer(help="Hearth: a local-first agentic AI backend.", no_args_is_help=True, add_completion=False)
 
@@ -31,4 +32,5 @@ def main(
 
 app.command("serve")(serve_commands.serve)
 app.command("migrate")(db_commands.migrate)
+app.command("worker")(worker_commands.worker)
 app.add_typer(users_commands.app, name="users")

@@ -6,7 +6,8 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from datetime import timedelta
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
 from typing import Any
 
 from hearth.core.logging import get_logger
@@ -35,6 +36,8 @@ class JobRunner:
         self.metrics = metrics
         self.worker_id = worker_id
         self.lease_s = lease_s
+        # Set by backends that must also tell a broker when a re-queued job is due.
+        self.after_requeue: Callable[[str, datetime], Awaitable[None]] | None = None
 
     async def run(self, job: Job) -> None:
         spec = self.registry.get(job.kind)
@@ -57,8 +60,7 @@ class JobRunner:
             await self._terminal(job, "cancelled", began=began)
         except asyncio.CancelledError:
             # The worker is shutting down: hand the job back without spending an attempt.
-            await asyncio.shield(self.store.requeue(job.id, self.worker_id, self.store.clock(), None,
-                                                    refund_attempt=True))
+            await asyncio.shield(self._requeue(job, self.store.clock(), None, refund_attempt=True))
             raise
         except TimeoutError:
             await self._failure(job, spec, f"timed out after {spec.timeout_s:g}s", retry=True, began=began)
@@ -89,11 +91,17 @@ class JobRunner:
         if retry and job.attempts < job.max_attempts:
             delay = backoff_delay(spec, job.attempts)
             run_after = self.store.clock() + timedelta(seconds=delay)
-            if await self.store.requeue(job.id, self.worker_id, run_after, error):
+            if await self._requeue(job, run_after, error):
                 self.metrics.retries.labels(job.kind).inc()
                 log.info("job will retry", job_id=job.id, kind=job.kind, attempt=job.attempts, delay_s=round(delay, 2))
             return
         await self._terminal(job, "failed", error=error, began=began)
+
+    async def _requeue(self, job: Job, run_after: datetime, error: str | None, refund_attempt: bool = False) -> bool:
+        requeued = await self.store.requeue(job.id, self.worker_id, run_after, error, refund_attempt)
+        if requeued and self.after_requeue is not None:
+            await self.after_requeue(job.id, run_after)
+        return requeued
 
     async def _terminal(self, job: Job, state: str, *, result: dict[str, Any] | None = None,
                         error: str | None = None, began: float | None = None) -> None:

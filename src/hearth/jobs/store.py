@@ -3,7 +3,7 @@ heartbeats are visible to every API replica at once."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -109,6 +109,10 @@ class JobStore:
                                                         refund_attempt)
             await session.commit()
             return done
+
+    async def stale_ids(self, lost_after: timedelta) -> list[str]:
+        async with self.sessions() as session:
+            return await JobRepository(session).stale_ids(self.clock(), lost_after)
 
     async def counts(self) -> list[tuple[str, str, int]]:
         async with self.sessions() as session:

@@ -13,9 +13,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hearth.db.tables import Job
 from hearth.repositories.pagination import Page, newest_first, to_page
 
-TERMINAL_STATES = ("succeeded", "failed", "cancelled")
-
-
 def _claimable(now: datetime) -> ColumnElement[bool]:
     return or_(
         and_(Job.state == "queued", Job.run_after <= now),
@@ -132,6 +129,14 @@ class JobRepository:
     async def is_cancel_requested(self, job_id: str) -> bool:
         stmt = select(Job.cancel_requested).where(Job.id == job_id)
         return bool((await self.session.execute(stmt)).scalar_one_or_none())
+
+    async def stale_ids(self, now: datetime, lost_after: timedelta, limit: int = 500) -> list[str]:
+        """Jobs nobody is working on that should be: a lapsed lease, or due long ago and unclaimed."""
+        stmt = select(Job.id).where(or_(
+            and_(Job.state == "running", Job.lease_expires_at < now),
+            and_(Job.state == "queued", Job.run_after < now - lost_after),
+        )).limit(limit)
+        return list((await self.session.execute(stmt)).scalars().all())
 
     async def counts(self) -> list[tuple[str, str, int]]:
         stmt = select(Job.kind, Job.state, func.count()).group_by(Job.kind, Job.state)
