@@ -138,3 +138,13 @@ async def test_metrics_show_jobs(client: httpx.AsyncClient) -> None:
     assert "hearth_jobs_queue_depth" in body and "hearth_job_duration_seconds_bucket" in body
     ready = (await client.get("/ready")).json()
     assert ready["checks"]["queue"]["ok"] is True
+
+
+async def test_ready_reports_the_redis_queue(make_client) -> None:
+    up = await make_client(queue="redis", redis_url="redis://127.0.0.1:6379/13", job_workers=0)
+    body = (await up.get("/ready")).json()
+    assert body["checks"]["queue"]["ok"] is True and body["checks"]["queue"]["detail"].startswith("redis")
+    down = await make_client(queue="redis", redis_url="redis://127.0.0.1:1/0", job_workers=0)
+    response = await down.get("/ready")
+    assert response.status_code == 503 and "queue" in response.json()["detail"]
+    assert response.json()["checks"]["database"]["ok"] is True

@@ -117,8 +117,11 @@ class RedisQueue:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         if self._connected:
-            await self.queue.disconnect()
             self._connected = False
+            try:
+                await self.queue.disconnect()
+            except Exception as exc:  # noqa: BLE001 - a dead broker must not break shutdown
+                log.warning("disconnecting from redis failed", error=type(exc).__name__)
 
     async def check(self) -> tuple[bool, str]:
         began = time.perf_counter()
