@@ -4,9 +4,7 @@ one is killed mid-job; every job ends succeeded, its side effect recorded exactl
 from __future__ import annotations
 
 import asyncio
-import json
 import signal
-import subprocess
 import time
 from pathlib import Path
 
@@ -18,37 +16,11 @@ from hearth.core.settings import load_settings
 from hearth.db import migrate
 from hearth.runtime import build_runtime
 from tests.support.jobs_plugin import create_tables
-from tests.support.server import HEARTH, hearth_env
+from tests.support.server import WorkerProcess, hearth_env
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 REPO_ROOT = str(Path(__file__).resolve().parents[2])
 REDIS_URL = "redis://127.0.0.1:6379/13"
-
-
-class WorkerProcess:
-    def __init__(self, cwd: Path, env: dict[str, str], name: str) -> None:
-        self.log_path = cwd / f"{name}.log"
-        self._log = self.log_path.open("w")
-        self.proc = subprocess.Popen([HEARTH, "worker"], cwd=cwd, env=env, stdout=self._log, stderr=subprocess.STDOUT)
-
-    def worker_id(self, timeout_s: float = 30) -> str:
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            for line in self.log_path.read_text().splitlines():
-                if line.startswith("{") and json.loads(line).get("event") == "worker started":
-                    return json.loads(line)["worker_id"]
-            assert self.proc.poll() is None, self.log_path.read_text()
-            time.sleep(0.1)
-        raise TimeoutError(self.log_path.read_text())
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-        self._log.close()
 
 
 async def _flush_redis() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -9,6 +10,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -33,28 +35,16 @@ def run_cli(*args: str, cwd: Path, env: dict[str, str], stdin: str | None = None
     )
 
 
-class ServerProcess:
-    def __init__(self, cwd: Path, env: dict[str, str]) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log_path = cwd / f"server-{self.port}.log"
-        self._log = self.log_path.open("w")
-        self.proc = subprocess.Popen(
-            [HEARTH, "serve", "--host", "127.0.0.1", "--port", str(self.port)],
-            cwd=cwd, env=env, stdout=self._log, stderr=subprocess.STDOUT,
-        )
+class HearthProcess:
+    """A `hearth` subcommand as a child process, its output in a log file."""
 
-    def wait_healthy(self, timeout_s: float = 60) -> None:
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"server exited with {self.proc.returncode}:\n{self.logs()}")
-            try:
-                if httpx.get(self.url + "/health", timeout=1).status_code == 200:
-                    return
-            except httpx.TransportError:
-                time.sleep(0.1)
-        raise TimeoutError(f"server not healthy after {timeout_s}s:\n{self.logs()}")
+    def __init__(self, cwd: Path, env: dict[str, str], args: list[str], name: str) -> None:
+        self.log_path = cwd / f"{name}.log"
+        self._log = self.log_path.open("w")
+        self.proc = subprocess.Popen([HEARTH, *args], cwd=cwd, env=env, stdout=self._log, stderr=subprocess.STDOUT)
+
+    def log_events(self) -> list[dict[str, Any]]:
+        return [json.loads(line) for line in self.logs().splitlines() if line.startswith("{")]
 
     def signal(self, sig: int) -> None:
         self.proc.send_signal(sig)
@@ -76,6 +66,41 @@ class ServerProcess:
         if not self._log.closed:
             self._log.flush()
         return self.log_path.read_text()
+
+
+class WorkerProcess(HearthProcess):
+    def __init__(self, cwd: Path, env: dict[str, str], name: str) -> None:
+        super().__init__(cwd, env, ["worker"], name)
+
+    def worker_id(self, timeout_s: float = 30) -> str:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            started = [e for e in self.log_events() if e.get("event") == "worker started"]
+            if started:
+                return started[0]["worker_id"]
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"worker exited with {self.proc.returncode}:\n{self.logs()}")
+            time.sleep(0.1)
+        raise TimeoutError(self.logs())
+
+
+class ServerProcess(HearthProcess):
+    def __init__(self, cwd: Path, env: dict[str, str]) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        super().__init__(cwd, env, ["serve", "--host", "127.0.0.1", "--port", str(self.port)], f"server-{self.port}")
+
+    def wait_healthy(self, timeout_s: float = 60) -> None:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited with {self.proc.returncode}:\n{self.logs()}")
+            try:
+                if httpx.get(self.url + "/health", timeout=1).status_code == 200:
+                    return
+            except httpx.TransportError:
+                time.sleep(0.1)
+        raise TimeoutError(f"server not healthy after {timeout_s}s:\n{self.logs()}")
 
     def __enter__(self) -> "ServerProcess":
         self.wait_healthy()
