@@ -3,7 +3,7 @@ from __future__ import annotations
 import logging
 
 import httpx
-import pytest  # noqa: F401
+import pytest
 from fastapi import FastAPI
 from sqlalchemy import text
 
