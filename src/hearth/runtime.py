@@ -20,9 +20,11 @@ from hearth.jobs.queue import JobQueue
 from hearth.jobs.registry import JobRegistry
 from hearth.jobs.runner import JobRunner
 from hearth.jobs.store import JobStore
+from hearth.llm.metrics import LLMMetrics
+from hearth.llm.registry import LLMRegistry, build_llm_registry
 from hearth.services.readiness import CheckResult, Readiness, database_check
 
-BUILTIN_PLUGINS = ["hearth.webhooks.delivery"]
+BUILTIN_PLUGINS = ["hearth.webhooks.delivery", "hearth.services.chat_titles"]
 
 
 @dataclass
@@ -36,6 +38,7 @@ class Runtime:
     job_registry: JobRegistry
     job_store: JobStore
     job_metrics: JobMetrics
+    llm: LLMRegistry
     jobs: JobQueue = field(init=False)
 
     def runner(self, worker_id: str) -> JobRunner:
@@ -52,11 +55,12 @@ def build_runtime(settings: Settings) -> Runtime:
     runtime = Runtime(
         settings=settings, engine=engine, sessions=sessions, metrics_registry=registry, readiness=Readiness(),
         bus=EventBus(), job_registry=job_registry, job_store=JobStore(sessions, job_registry),
-        job_metrics=JobMetrics(registry),
+        job_metrics=JobMetrics(registry), llm=build_llm_registry(settings, LLMMetrics(registry)),
     )
     runtime.jobs = _build_queue(runtime)
     runtime.readiness.register("database", database_check(engine))
-    runtime.readiness.register("queue", _queue_check(runtime.jobs))
+    runtime.readiness.register("queue", _component_check(runtime.jobs))
+    runtime.readiness.register("providers", _component_check(runtime.llm))
     for module in [*BUILTIN_PLUGINS, *settings.plugins]:
         load_plugin(module, runtime)
     return runtime
@@ -88,9 +92,9 @@ def _build_queue(runtime: Runtime) -> JobQueue:
                          settings.job_lease_s)
 
 
-def _queue_check(queue: JobQueue):  # type: ignore[no-untyped-def]
+def _component_check(component: JobQueue | LLMRegistry):  # type: ignore[no-untyped-def]
     async def check() -> CheckResult:
-        ok, detail = await queue.check()
+        ok, detail = await component.check()
         return CheckResult(ok, detail)
 
     return check

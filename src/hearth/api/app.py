@@ -12,7 +12,7 @@ from hearth.api.errors import install_error_handlers
 from hearth.api.metrics import HttpMetrics
 from hearth.api.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from hearth.api.ratelimit import RateLimiter
-from hearth.api.routes import api_keys, auth, health, jobs, users, webhooks
+from hearth.api.routes import api_keys, auth, chat, health, jobs, models, users, webhooks
 from hearth.api.state import AppState
 from hearth.core.logging import get_logger
 from hearth.core.settings import Settings, load_settings
@@ -43,6 +43,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             yield
         finally:
             await state.jobs.stop(settings.job_shutdown_grace_s)
+            await state.llm.close()
             await state.engine.dispose()
 
     app = FastAPI(
@@ -61,6 +62,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RequestContextMiddleware, metrics=HttpMetrics(state.metrics_registry))
 
     app.include_router(health.router)
-    for module in (auth, users, api_keys, jobs, webhooks):
+    for module in (auth, users, api_keys, models, chat, jobs, webhooks):
         app.include_router(module.router, prefix=API_PREFIX)
     return app

@@ -15,6 +15,7 @@ from hearth.core.scopes import Principal, Scope
 from hearth.core.settings import Settings
 from hearth.services.api_keys import ApiKeyService
 from hearth.services.auth import AuthService
+from hearth.services.chat import ChatService
 from hearth.services.jobs import JobService
 from hearth.services.users import UserService
 from hearth.services.webhooks import WebhookService
@@ -108,6 +109,11 @@ def get_webhook_service(session: Session, settings: SettingsDep) -> WebhookServi
     return WebhookService(session, settings)
 
 
+def get_chat_service(state: State) -> ChatService:
+    return ChatService(state.sessions, state.llm, state.jobs, state.settings)
+
+
+ChatServiceDep = Annotated[ChatService, Depends(get_chat_service)]
 AuthServiceDep = Annotated[AuthService, Depends(get_auth_service)]
 UserServiceDep = Annotated[UserService, Depends(get_user_service)]
 ApiKeyServiceDep = Annotated[ApiKeyService, Depends(get_api_key_service)]

@@ -61,8 +61,9 @@ async def _domain_error(_request: Request, exc: Exception) -> JSONResponse:
         headers["WWW-Authenticate"] = "Bearer"
     if isinstance(exc, errors.RateLimited):
         headers["Retry-After"] = str(exc.retry_after)
-    if status >= 500:
-        # Configuration problems are for the operator's log, not the caller.
+    if status >= 500 and not isinstance(exc, errors.Unavailable):
+        # Configuration problems are for the operator's log, not the caller; an unavailable
+        # dependency's message is ours and says which one.
         return problem_response(status, headers=headers)
     extra = {k: v for k, v in exc.extra.items() if isinstance(v, (str, int, float, bool, list))}
     return problem_response(status, exc.detail, title=exc.title, headers=headers, **extra)

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from hearth.api.ratelimit import RateLimiter
 from hearth.core.settings import Settings
 from hearth.jobs.queue import JobQueue
+from hearth.llm.registry import LLMRegistry
 from hearth.runtime import Runtime
 from hearth.services.readiness import Readiness
 
@@ -42,3 +43,7 @@ class AppState:
     @property
     def jobs(self) -> JobQueue:
         return self.runtime.jobs
+
+    @property
+    def llm(self) -> LLMRegistry:
+        return self.runtime.llm

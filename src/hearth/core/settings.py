@@ -76,6 +76,26 @@ class Settings(BaseSettings):
     ollama_url: str = "http://127.0.0.1:11434"
     openai_base_url: str | None = None
     openai_api_key: SecretStr | None = None
+    chat_model: str | None = Field(
+        default=None, description="provider/model for chat when a request names none; by default Ollama's first "
+        "model when HEARTH_LLM_PROVIDER=auto finds Ollama, else the bundled model.")
+    embedding_model: str = "local/all-minilm-l6-v2"
+    llm_timeout_s: float = Field(default=120.0, gt=0)
+    llm_max_retries: int = Field(default=2, ge=0, le=10)
+    llm_retry_base_s: float = Field(default=0.5, ge=0)
+    llm_retry_max_wait_s: float = Field(default=10.0, ge=0)
+    llm_breaker_threshold: int = Field(default=5, ge=1)
+    llm_breaker_reset_s: float = Field(default=30.0, gt=0)
+    llm_max_concurrency_per_model: int = Field(default=4, ge=1)
+    local_llm_context: int = Field(default=4096, ge=256)
+    local_llm_threads: int | None = Field(default=None, ge=1)
+    local_llm_max_waiting: int = Field(default=16, ge=0)
+
+    # chat
+    chat_context_strategy: Literal["truncate_oldest", "summarize"] = "truncate_oldest"
+    chat_reply_tokens: int = Field(default=512, ge=16, description="Tokens kept free for the reply.")
+    chat_generate_titles: bool = True
+
     vector_store: Literal["embedded", "qdrant"] = "embedded"
     qdrant_url: str | None = None
 

@@ -1,7 +1,9 @@
 """All tables, imported here so `Base.metadata` is complete for migrations."""
 
 from hearth.db.tables.base import Base
+from hearth.db.tables.chat import ChatMessage, ChatSession, TokenUsage
 from hearth.db.tables.jobs import Job, WebhookAttempt, WebhookDelivery, WebhookSubscription
 from hearth.db.tables.users import ApiKey, RefreshToken, User
 
-__all__ = ["ApiKey", "Base", "Job", "RefreshToken", "User", "WebhookAttempt", "WebhookDelivery", "WebhookSubscription"]
+__all__ = ["ApiKey", "Base", "ChatMessage", "ChatSession", "Job", "RefreshToken", "TokenUsage", "User",
+           "WebhookAttempt", "WebhookDelivery", "WebhookSubscription"]

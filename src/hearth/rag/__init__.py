@@ -1,0 +1,1 @@
+"""Retrieval-augmented generation: parsing, chunking, embedding, indexing, retrieval and evaluation."""

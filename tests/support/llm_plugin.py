@@ -1,0 +1,31 @@
+"""Scripted LLM providers for tests, registered through the plugin hook like any third-party
+provider: `fake` (roomy), `tiny` (a 160-token window) and `slow` (streams one word every 0.1 s)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from hearth.llm.messages import ChatRequest
+from hearth.llm.providers.fake import FakeProvider
+from hearth.services.chat_titles import PROMPT as TITLE_PROMPT
+
+if TYPE_CHECKING:
+    from hearth.runtime import Runtime
+
+
+def scripted(request: ChatRequest) -> str:
+    system = request.messages[0].content if request.messages and request.messages[0].role == "system" else ""
+    last_user = next((m.content for m in reversed(request.messages) if m.role == "user"), "")
+    if system == TITLE_PROMPT:
+        return "Scripted Title"
+    if system.startswith("Summarize the conversation"):
+        return f"summary of {last_user.count(chr(10)) + 1} lines"
+    if last_user.startswith("long:"):
+        return " ".join(f"word{i}" for i in range(60))
+    return f"echo: {last_user}"
+
+
+def register(runtime: Runtime) -> None:
+    runtime.llm.add(FakeProvider(scripted, name="fake"))
+    runtime.llm.add(FakeProvider(scripted, name="tiny", context_length=160))
+    runtime.llm.add(FakeProvider(scripted, name="slow", stream_delay_s=0.1))
