@@ -96,7 +96,7 @@ async def test_bad_query_parameters(client: httpx.AsyncClient) -> None:
 
 
 async def test_invalid_content_length(client: httpx.AsyncClient) -> None:
-    transport = client._transport  # noqa: SLF001 - speak raw ASGI to send a header httpx would fix
+    transport = client._transport
     request = httpx.Request("POST", "http://hearth.test" + REGISTER, headers={**JSON, "content-length": "abc"},
                             content=b"{}")
     response = await transport.handle_async_request(request)

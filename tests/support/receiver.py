@@ -23,7 +23,7 @@ class WebhookReceiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+            def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 receiver.received.append(Received({k.lower(): v for k, v in self.headers.items()}, body))
                 status = 500 if len(receiver.received) <= receiver.fail_first else 200

@@ -102,7 +102,7 @@ class ServerProcess(HearthProcess):
                 time.sleep(0.1)
         raise TimeoutError(f"server not healthy after {timeout_s}s:\n{self.logs()}")
 
-    def __enter__(self) -> "ServerProcess":
+    def __enter__(self) -> ServerProcess:
         self.wait_healthy()
         return self
 

@@ -11,6 +11,7 @@ from hearth import __version__
 from hearth.api.errors import install_error_handlers
 from hearth.api.metrics import HttpMetrics
 from hearth.api.middleware import BodyLimitMiddleware, RequestContextMiddleware
+from hearth.api.openai_compat import routes as openai_compat
 from hearth.api.ratelimit import RateLimiter
 from hearth.api.routes import api_keys, auth, chat, health, jobs, models, users, webhooks
 from hearth.api.state import AppState
@@ -62,6 +63,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RequestContextMiddleware, metrics=HttpMetrics(state.metrics_registry))
 
     app.include_router(health.router)
+    app.include_router(openai_compat.router)
     for module in (auth, users, api_keys, models, chat, jobs, webhooks):
         app.include_router(module.router, prefix=API_PREFIX)
     return app

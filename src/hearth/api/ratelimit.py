@@ -6,9 +6,9 @@ from __future__ import annotations
 import time
 
 from limits import RateLimitItem, parse
-from limits.errors import StorageError
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
+from limits.errors import StorageError
 
 from hearth.core.errors import RateLimited
 from hearth.core.logging import get_logger
@@ -23,7 +23,7 @@ class RateLimiter:
         self._parsed: dict[str, RateLimitItem] = {}
 
     @classmethod
-    def from_redis_url(cls, redis_url: str | None) -> "RateLimiter":
+    def from_redis_url(cls, redis_url: str | None) -> RateLimiter:
         if redis_url:
             return cls(RedisStorage(redis_url, implementation="redispy", key_prefix="hearth:rl", wrap_exceptions=True))
         return cls(MemoryStorage())

@@ -30,7 +30,7 @@ class RetryPolicy:
     def delay(self, attempt: int, error: ProviderError) -> float:
         state = RetryCallState(None, None, (), {})  # type: ignore[arg-type]
         state.attempt_number = attempt
-        backoff = wait_exponential_jitter(initial=self.base_s, max=self.max_wait_s, jitter=self.base_s)(state)
+        backoff = wait_exponential_jitter(multiplier=self.base_s, max=self.max_wait_s, jitter=self.base_s)(state)
         hinted = min(error.retry_after or 0.0, self.max_wait_s)
         return max(backoff, hinted)
 

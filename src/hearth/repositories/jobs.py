@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hearth.db.tables import Job
 from hearth.repositories.pagination import Page, newest_first, to_page
 
+
 def _claimable(now: datetime) -> ColumnElement[bool]:
     return or_(
         and_(Job.state == "queued", Job.run_after <= now),

@@ -45,7 +45,7 @@ class PageOut(ResponseModel, Generic[T]):
     next_cursor: str | None = None
 
     @classmethod
-    def of(cls, page: Any, item_model: type[BaseModel]) -> "PageOut[Any]":
+    def of(cls, page: Any, item_model: type[BaseModel]) -> PageOut[Any]:
         """Build from a repository Page of ORM rows."""
         return cls(items=[item_model.model_validate(row) for row in page.items], next_cursor=page.next_cursor)
 

@@ -32,7 +32,7 @@ class JobPublic(ResponseModel):
     finished_at: datetime | None
 
     @classmethod
-    def of(cls, job: Job) -> "JobPublic":
+    def of(cls, job: Job) -> JobPublic:
         return cls(
             id=job.id, kind=job.kind, state=job.state,  # type: ignore[arg-type]
             progress=Progress(done=job.progress_done, total=job.progress_total, stage=job.stage, message=job.message),

@@ -26,7 +26,7 @@ class UserSelfUpdate(RequestModel):
     current_password: Annotated[str, Field(max_length=1024)] | None = None
 
     @model_validator(mode="after")
-    def _credentials_need_current_password(self) -> "UserSelfUpdate":
+    def _credentials_need_current_password(self) -> UserSelfUpdate:
         if (self.password is not None or self.email is not None) and not self.current_password:
             raise ValueError("current_password is required to change email or password")
         return self

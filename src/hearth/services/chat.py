@@ -117,7 +117,7 @@ class ChatService:
                 raise Conflict("this chat session is archived; set its status to active to continue it")
             provider, model_name, model_id = await self.llm.resolve(chat.model)
             contexts = await self.llm.context_length(provider, model_name)
-            count = lambda msgs: provider.count_tokens(model_name, msgs)  # noqa: E731
+            count = lambda msgs: provider.count_tokens(model_name, msgs)
             newest = Message(role="user", content=content)
             history = [Turn(m.seq, Message(role=m.role, content=m.content), m.token_count)  # type: ignore[arg-type]
                        for m in await repo.messages(chat.id, chat.summary_through_seq)]

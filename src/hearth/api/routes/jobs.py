@@ -8,10 +8,9 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 
 from hearth.api.deps import CurrentPrincipal, JobServiceDep, PageParams, State
-from hearth.jobs.states import TERMINAL_STATES
+from hearth.jobs.states import TERMINAL_STATES, JobState
 from hearth.schemas.common import PageOut
 from hearth.schemas.jobs import JobPublic
-from hearth.jobs.states import JobState
 from hearth.services.jobs import JobService
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])

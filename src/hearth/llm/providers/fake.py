@@ -21,7 +21,7 @@ from hearth.llm.messages import (
 from hearth.llm.tokens import estimate_text_tokens, estimate_tokens
 
 Reply = Union[str, ChatResult]
-ReplyFunction = Callable[[ChatRequest], Union[Reply, Awaitable[Reply]]]
+ReplyFunction = Callable[[ChatRequest], Reply | Awaitable[Reply]]
 
 
 def echo(request: ChatRequest) -> str:

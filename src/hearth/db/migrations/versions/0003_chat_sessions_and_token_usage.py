@@ -10,8 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-import hearth.db.types  # noqa: F401  (autogenerate renders UTCDateTime by path)
-
+import hearth.db.types
 
 revision = '0003'
 down_revision = '0002'
