@@ -162,10 +162,14 @@ class ChatService:
         If the consumer goes away the generation stops and what was produced is saved as partial."""
         queue: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
         task = asyncio.create_task(self._produce(turn, queue))
+        task.streamed = False  # type: ignore[attr-defined]
         _background.add(task)
         task.add_done_callback(_background.discard)
         try:
             while (event := await queue.get()) is not None:
+                failure = event.pop("exception", None)
+                if failure is not None and not task.streamed:  # type: ignore[attr-defined]
+                    raise failure  # nothing sent yet: let the caller answer a proper error status
                 yield event
         finally:
             if not task.done():
@@ -177,6 +181,8 @@ class ChatService:
         try:
             async for delta in turn.provider.stream(turn.request):
                 usage = self._take(delta, parts, queue) or usage
+                if parts:
+                    asyncio.current_task().streamed = True  # type: ignore[union-attr]
             saved = await self._save_reply(turn, "".join(parts), usage, partial=False)
             queue.put_nowait({"type": "message", **message_event(saved)})
         except asyncio.CancelledError:
@@ -185,7 +191,7 @@ class ChatService:
         except HearthError as exc:
             if parts:
                 await self._save_reply(turn, "".join(parts), usage, partial=True)
-            queue.put_nowait({"type": "error", "title": exc.title, "detail": exc.detail})
+            queue.put_nowait({"type": "error", "title": exc.title, "detail": exc.detail, "exception": exc})
         finally:
             queue.put_nowait(None)
 

@@ -16,7 +16,7 @@ from starlette.responses import StreamingResponse
 
 from hearth.api.deps import ChatPrincipal, State
 from hearth.api.openai_compat.schemas import ChatCompletionRequest, EmbeddingRequest, wire_tool_calls
-from hearth.api.sse import SSE_HEADERS
+from hearth.api.sse import SSE_HEADERS, started
 from hearth.core.errors import HearthError
 from hearth.llm.messages import Usage
 from hearth.services.completions import CompletionService
@@ -58,6 +58,7 @@ async def chat_completions(body: ChatCompletionRequest, principal: ChatPrincipal
                 "usage": _usage(result.usage)}
 
     model_id, deltas = await completions.stream(principal, request)
+    deltas = await started(deltas)
     include_usage = bool(body.stream_options and body.stream_options.include_usage)
 
     def chunk(delta: dict[str, Any], finish: str | None = None) -> bytes:

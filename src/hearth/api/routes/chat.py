@@ -71,8 +71,10 @@ async def send_message(session_id: str, body: ChatMessageCreate, principal: Chat
     if not body.stream:
         return ChatMessagePublic.model_validate(await chat.reply(turn))
 
+    stream = await sse.started(chat.stream_reply(turn))
+
     async def events() -> AsyncIterator[bytes]:
-        async for event in chat.stream_reply(turn):
+        async for event in stream:
             yield sse.encode(event, event=event["type"])
         yield sse.encode({"session_id": session_id}, event="done")
 
