@@ -87,6 +87,8 @@ class Settings(BaseSettings):
     llm_breaker_threshold: int = Field(default=5, ge=1)
     llm_breaker_reset_s: float = Field(default=30.0, gt=0)
     llm_max_concurrency_per_model: int = Field(default=4, ge=1)
+    models_dir: Path | None = Field(default=None, description="Where bundled model files are assembled; "
+                                    "default <data_dir>/models.")
     local_llm_context: int = Field(default=4096, ge=256)
     local_llm_threads: int | None = Field(default=None, ge=1)
     local_llm_max_waiting: int = Field(default=16, ge=0)
@@ -134,6 +136,10 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite+aiosqlite:///{(self.data_dir / 'hearth.db').resolve()}"
+
+    @property
+    def model_files_dir(self) -> Path:
+        return self.models_dir or self.data_dir / "models"
 
     @property
     def is_sqlite(self) -> bool:

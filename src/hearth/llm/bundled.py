@@ -36,9 +36,9 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def ensure_model_file(data_dir: Path, expected_sha256: str = SHA256) -> Path:
+def ensure_model_file(models_dir: Path, expected_sha256: str = SHA256) -> Path:
     """Return the verified model file, assembling it from the packages on first use."""
-    target = data_dir / "models" / FILE_NAME
+    target = models_dir / FILE_NAME
     if not target.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
         partial = target.with_suffix(f".part-{os.getpid()}")

@@ -128,7 +128,7 @@ def build_llm_registry(settings: Settings, metrics: LLMMetrics) -> LLMRegistry:
     from hearth.llm.providers.openai_compat import OpenAICompatProvider
 
     registry = LLMRegistry(settings, metrics)
-    registry.add(LocalProvider(settings.data_dir, context_length=settings.local_llm_context,
+    registry.add(LocalProvider(settings.model_files_dir, context_length=settings.local_llm_context,
                                threads=settings.local_llm_threads, max_waiting=settings.local_llm_max_waiting))
     if settings.llm_provider in ("auto", "ollama"):
         registry.add(OllamaProvider(settings.ollama_url, timeout_s=settings.llm_timeout_s))

@@ -26,14 +26,14 @@ _DONE = object()
 class LocalProvider:
     name = "local"
 
-    def __init__(self, data_dir: Path, *, context_length: int = 4096, threads: int | None = None,
+    def __init__(self, models_dir: Path, *, context_length: int = 4096, threads: int | None = None,
                  max_waiting: int = 16, embedder: MiniLMEmbedder | None = None,
                  model_file: Callable[[], Path] | None = None) -> None:
         self.context_length = context_length
         self.threads = threads
         self.max_waiting = max_waiting
         self.embedder = embedder or MiniLMEmbedder()
-        self._model_file = model_file or (lambda: bundled.ensure_model_file(data_dir))
+        self._model_file = model_file or (lambda: bundled.ensure_model_file(models_dir))
         self._llama: Any = None
         self._load_lock = threading.Lock()
         self._turn = asyncio.Semaphore(1)
