@@ -171,9 +171,9 @@ def ollama_app(script: Script) -> Starlette:
 class LoopbackServer:
     """Serve an ASGI app on 127.0.0.1 in a background thread: `with LoopbackServer(app) as url: ...`."""
 
-    def __init__(self, app: Starlette, port: int = 0) -> None:
+    def __init__(self, app: Any, port: int = 0, lifespan: str = "off") -> None:
         self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error",
-                                                    lifespan="off"))
+                                                    lifespan=lifespan))
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
     def __enter__(self) -> str:

@@ -42,6 +42,12 @@ class ChatRepository:
                 .order_by(ChatMessage.seq))
         return list((await self.session.execute(stmt)).scalars().all())
 
+    async def recent_messages(self, session_id: str, after_seq: int, limit: int) -> list[ChatMessage]:
+        """The newest `limit` messages after `after_seq`, oldest first."""
+        stmt = (select(ChatMessage).where(ChatMessage.session_id == session_id, ChatMessage.seq > after_seq)
+                .order_by(ChatMessage.seq.desc()).limit(limit))
+        return list(reversed((await self.session.execute(stmt)).scalars().all()))
+
     async def messages_page(self, session_id: str, limit: int, cursor: str | None) -> Page[ChatMessage]:
         stmt = select(ChatMessage).where(ChatMessage.session_id == session_id)
         if cursor:

@@ -31,6 +31,8 @@ log = get_logger("hearth.chat")
 TITLE_JOB = "chat.title"
 SUMMARY_PROMPT = ("Summarize the conversation below for your own memory: keep facts, names, numbers, decisions "
                   "and open questions. Be concise.")
+# Every message costs at least its chat-template overhead, so no window holds more than this many.
+MIN_TOKENS_PER_MESSAGE = 4
 _background: set[asyncio.Task[Any]] = set()
 
 
@@ -120,7 +122,8 @@ class ChatService:
             count = lambda msgs: provider.count_tokens(model_name, msgs)
             newest = Message(role="user", content=content)
             history = [Turn(m.seq, Message(role=m.role, content=m.content), m.token_count)  # type: ignore[arg-type]
-                       for m in await repo.messages(chat.id, chat.summary_through_seq)]
+                       for m in await repo.recent_messages(chat.id, chat.summary_through_seq,
+                                                           contexts // MIN_TOKENS_PER_MESSAGE)]
             user_row = ChatMessage(session_id=chat.id, seq=await repo.next_seq(chat.id), role="user", content=content,
                                    token_count=await count([newest]))
             strategy = chat.context_strategy or self.settings.chat_context_strategy

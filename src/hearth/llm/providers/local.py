@@ -5,6 +5,7 @@ from the bundled MiniLM embedder."""
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -30,7 +31,8 @@ class LocalProvider:
                  max_waiting: int = 16, embedder: MiniLMEmbedder | None = None,
                  model_file: Callable[[], Path] | None = None) -> None:
         self.context_length = context_length
-        self.threads = threads
+        # llama.cpp defaults to half the cores; decoding here is compute-bound, so use them all.
+        self.threads = threads or max(1, os.cpu_count() or 1)
         self.max_waiting = max_waiting
         self.embedder = embedder or MiniLMEmbedder()
         self._model_file = model_file or (lambda: bundled.ensure_model_file(models_dir))
