@@ -12,15 +12,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import socket
+import statistics
 import subprocess
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
-import os
-import statistics
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
