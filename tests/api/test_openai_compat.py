@@ -123,3 +123,23 @@ async def test_provider_outage_and_rate_limits_surface_as_503_and_429(make_clien
         assert [m["role"] for m in messages.json()["items"]] == ["user"], "the user's message was lost"
         ready = await client.get("/ready")
         assert ready.status_code == 200
+
+
+async def test_response_format_reaches_the_provider_and_metrics_count_tokens(client: httpx.AsyncClient) -> None:
+    oai = await openai_client(client, ["chat"])
+    schema = {"type": "object", "properties": {"answer": {"type": "string"}}, "required": ["answer"]}
+    await oai.chat.completions.create(model="fake/echo", messages=[{"role": "user", "content": "json please"}],
+                                      response_format={"type": "json_schema",
+                                                       "json_schema": {"name": "a", "schema": schema}})
+    await oai.chat.completions.create(model="fake/echo", messages=[{"role": "user", "content": "any json"}],
+                                      response_format={"type": "json_object"})
+    fake = client.app.state.hearth.llm.providers["fake"].inner  # type: ignore[attr-defined]
+    assert [r.json_schema for r in fake.requests[-2:]] == [schema, {}]
+
+    stream = await oai.chat.completions.create(model="fake/echo", stream=True,
+                                               messages=[{"role": "user", "content": "count me"}])
+    async for _ in stream:
+        pass
+    metrics = (await client.get("/metrics")).text
+    assert 'hearth_llm_tokens_total{kind="completion",model="echo",provider="fake"}' in metrics
+    assert 'hearth_llm_time_to_first_token_seconds_count{model="echo",provider="fake"} 1.0' in metrics

@@ -3,6 +3,7 @@ the official openai client against /v1, and a chat session as the README shows i
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import httpx
@@ -55,6 +56,11 @@ def test_openai_client_against_the_bundled_model(server: ServerProcess, api_key:
     call = (tooled.choices[0].message.tool_calls or [None])[0]
     assert tooled.choices[0].finish_reason == "tool_calls" and call is not None
     assert call.function.name == "calculator" and "17" in call.function.arguments  # type: ignore[union-attr]
+
+    json_reply = client.chat.completions.create(
+        model="local/qwen2.5-0.5b-instruct", max_tokens=60, response_format={"type": "json_object"},
+        messages=[{"role": "user", "content": "Give a JSON object with keys city and country for Paris."}])
+    assert isinstance(json.loads(json_reply.choices[0].message.content or ""), dict)
 
     embedded = client.embeddings.create(model="all-minilm-l6-v2", input=["a cat sits", "a kitten is sitting", "tax law"])
     vectors = [d.embedding for d in embedded.data]
