@@ -28,7 +28,7 @@ class Event:
 
 
 # Event types a webhook can subscribe to; features add theirs as they land.
-KNOWN_EVENTS = {"job.succeeded", "job.failed", "job.cancelled"}
+KNOWN_EVENTS = {"job.succeeded", "job.failed", "job.cancelled", "document.indexed"}
 
 
 def is_known_event_pattern(pattern: str) -> bool:

@@ -22,9 +22,11 @@ from hearth.jobs.runner import JobRunner
 from hearth.jobs.store import JobStore
 from hearth.llm.metrics import LLMMetrics
 from hearth.llm.registry import LLMRegistry, build_llm_registry
+from hearth.rag.components import KnowledgeComponents, build_knowledge
+from hearth.rag.embedders.minilm import MiniLMEmbedder
 from hearth.services.readiness import CheckResult, Readiness, database_check
 
-BUILTIN_PLUGINS = ["hearth.webhooks.delivery", "hearth.services.chat_titles"]
+BUILTIN_PLUGINS = ["hearth.webhooks.delivery", "hearth.services.chat_titles", "hearth.rag.ingest"]
 
 
 @dataclass
@@ -39,6 +41,7 @@ class Runtime:
     job_store: JobStore
     job_metrics: JobMetrics
     llm: LLMRegistry
+    kb: KnowledgeComponents
     jobs: JobQueue = field(init=False)
 
     def runner(self, worker_id: str) -> JobRunner:
@@ -52,10 +55,12 @@ def build_runtime(settings: Settings) -> Runtime:
     registry.register(DbPoolCollector(engine))
     sessions = create_session_factory(engine)
     job_registry = JobRegistry()
+    embedder = MiniLMEmbedder()  # one instance shared by /v1/embeddings and the knowledge base
     runtime = Runtime(
         settings=settings, engine=engine, sessions=sessions, metrics_registry=registry, readiness=Readiness(),
         bus=EventBus(), job_registry=job_registry, job_store=JobStore(sessions, job_registry),
-        job_metrics=JobMetrics(registry), llm=build_llm_registry(settings, LLMMetrics(registry)),
+        job_metrics=JobMetrics(registry), llm=build_llm_registry(settings, LLMMetrics(registry), embedder),
+        kb=build_knowledge(settings, sessions, registry, embedder),
     )
     runtime.jobs = _build_queue(runtime)
     runtime.readiness.register("database", database_check(engine))

@@ -16,6 +16,7 @@ from hearth.core.settings import Settings
 from hearth.services.api_keys import ApiKeyService
 from hearth.services.auth import AuthService
 from hearth.services.chat import ChatService
+from hearth.services.kb import KnowledgeService
 from hearth.services.jobs import JobService
 from hearth.services.users import UserService
 from hearth.services.webhooks import WebhookService
@@ -114,6 +115,13 @@ def get_chat_service(state: State) -> ChatService:
 
 
 ChatServiceDep = Annotated[ChatService, Depends(get_chat_service)]
+
+
+def get_knowledge_service(state: State) -> KnowledgeService:
+    return KnowledgeService(state.sessions, state.runtime.kb, state.jobs, state.settings)
+
+
+KnowledgeServiceDep = Annotated[KnowledgeService, Depends(get_knowledge_service)]
 AuthServiceDep = Annotated[AuthService, Depends(get_auth_service)]
 UserServiceDep = Annotated[UserService, Depends(get_user_service)]
 ApiKeyServiceDep = Annotated[ApiKeyService, Depends(get_api_key_service)]

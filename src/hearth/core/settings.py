@@ -98,6 +98,13 @@ class Settings(BaseSettings):
     chat_reply_tokens: int = Field(default=512, ge=16, description="Tokens kept free for the reply.")
     chat_generate_titles: bool = True
 
+    # knowledge base
+    kb_chunk_target_tokens: int = Field(default=200, ge=32, le=2000)
+    kb_chunk_overlap_tokens: int = Field(default=30, ge=0, le=500)
+    kb_max_file_bytes: int = Field(default=50 * 1_048_576, ge=1024)
+    kb_fusion: Literal["convex", "rrf"] = "convex"
+    kb_hybrid_alpha: float = Field(default=0.5, ge=0, le=1, description="Weight of dense scores in convex fusion.")
+
     vector_store: Literal["embedded", "qdrant"] = "embedded"
     qdrant_url: str | None = None
 

@@ -11,6 +11,7 @@ from hearth.core.settings import Settings
 from hearth.llm.messages import ModelInfo
 from hearth.llm.metrics import LLMMetrics
 from hearth.llm.provider import Provider, ProviderError
+from hearth.rag.embedders.minilm import MiniLMEmbedder
 from hearth.llm.resilience import CircuitBreaker, ResilientProvider, RetryPolicy
 
 log = get_logger("hearth.llm")
@@ -122,14 +123,15 @@ class LLMRegistry:
             await provider.close()
 
 
-def build_llm_registry(settings: Settings, metrics: LLMMetrics) -> LLMRegistry:
+def build_llm_registry(settings: Settings, metrics: LLMMetrics, embedder: MiniLMEmbedder | None = None) -> LLMRegistry:
     from hearth.llm.providers.local import LocalProvider
     from hearth.llm.providers.ollama import OllamaProvider
     from hearth.llm.providers.openai_compat import OpenAICompatProvider
 
     registry = LLMRegistry(settings, metrics)
     registry.add(LocalProvider(settings.model_files_dir, context_length=settings.local_llm_context,
-                               threads=settings.local_llm_threads, max_waiting=settings.local_llm_max_waiting))
+                               threads=settings.local_llm_threads, max_waiting=settings.local_llm_max_waiting,
+                               embedder=embedder))
     if settings.llm_provider in ("auto", "ollama"):
         registry.add(OllamaProvider(settings.ollama_url, timeout_s=settings.llm_timeout_s))
     if settings.openai_base_url:

@@ -1,0 +1,1 @@
+"""Vector + keyword indexes: an embedded one on local disk (default) and Qdrant."""

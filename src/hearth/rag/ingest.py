@@ -1,0 +1,142 @@
+"""Built-in plugin: the `kb.ingest` job turns uploaded files into searchable chunks, document by
+document (parse → chunk → embed → index), reporting each document's stage as progress.
+
+Re-running it after a crash is safe: indexed documents are skipped, and the rest have their chunks
+*replaced* in the database and the index, so nothing is ever indexed twice. A document becomes
+`indexed` only after its chunks are searchable."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from hearth.core.logging import get_logger
+from hearth.db.tables import Chunk, Collection, Document
+from hearth.events import Event
+from hearth.jobs.context import JobContext
+from hearth.jobs.registry import JobSpec
+from hearth.rag.chunking import ChunkDraft, chunk_blocks
+from hearth.rag.components import KnowledgeComponents
+from hearth.rag.index.base import IndexedChunk
+from hearth.rag.parsing import ParseError, parse_document
+from hearth.repositories.kb import KnowledgeRepository
+
+if TYPE_CHECKING:
+    from hearth.runtime import Runtime
+
+KIND = "kb.ingest"
+BATCH = 16  # documents per index write
+log = get_logger("hearth.kb")
+
+
+@dataclass
+class Prepared:
+    document: Document
+    kind: str
+    drafts: list[ChunkDraft]
+
+
+class Ingestor:
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self.kb: KnowledgeComponents = runtime.kb
+
+    async def run(self, ctx: JobContext | None, collection_id: str, document_ids: list[str]) -> dict[str, int]:
+        async with self.runtime.sessions() as session:
+            repo = KnowledgeRepository(session)
+            collection = await repo.collection_any_owner(collection_id)
+            documents = [d for d in await repo.documents_by_ids(document_ids) if d.status != "indexed"]
+        counts = {"indexed": len(document_ids) - len(documents), "failed": 0}
+        if collection is None:
+            return counts
+        total = len(document_ids)
+        for start in range(0, len(documents), BATCH):
+            batch = documents[start:start + BATCH]
+            prepared = []
+            for document in batch:
+                await self._progress(ctx, counts, total, f"{document.filename}: parse")
+                item = await self._prepare(collection, document)
+                if item is None:
+                    counts["failed"] += 1
+                else:
+                    prepared.append(item)
+            if prepared:
+                names = ", ".join(p.document.filename for p in prepared[:3])
+                await self._progress(ctx, counts, total, f"{names}{'…' if len(prepared) > 3 else ''}: embed")
+                chunks = await self._store(collection, prepared)
+                await self._progress(ctx, counts, total, f"{names}{'…' if len(prepared) > 3 else ''}: index")
+                await self.kb.index.replace_documents(collection.id, chunks)
+                await self._mark_indexed(prepared)
+                counts["indexed"] += len(prepared)
+            if ctx is not None:
+                await ctx.check_cancelled()
+        await self._progress(ctx, counts, total, "done")
+        return counts
+
+    async def _progress(self, ctx: JobContext | None, counts: dict[str, int], total: int, stage: str) -> None:
+        if ctx is not None:
+            await ctx.progress(counts["indexed"] + counts["failed"], total, stage=stage[:100],
+                               message=f"{counts['indexed']} indexed, {counts['failed']} failed")
+
+    async def _prepare(self, collection: Collection, document: Document) -> Prepared | None:
+        try:
+            data = Path(document.blob_path or "").read_bytes()
+            kind, blocks = await asyncio.to_thread(parse_document, data, document.filename)
+            drafts = await asyncio.to_thread(chunk_blocks, blocks, self.kb.embedder.embedder.count_tokens,
+                                             collection.chunk_target_tokens, collection.chunk_overlap_tokens)
+        except (ParseError, OSError) as exc:
+            message = str(exc) if isinstance(exc, ParseError) else "the uploaded file is no longer available"
+            await self._fail(document, message)
+            return None
+        except Exception:  # a parser bug must fail this document, not the whole upload
+            log.exception("document parsing crashed", document_id=document.id)
+            await self._fail(document, "the document could not be parsed")
+            return None
+        return Prepared(document, kind, drafts)
+
+    async def _fail(self, document: Document, message: str) -> None:
+        async with self.runtime.sessions() as session:
+            row = await session.get(Document, document.id)
+            if row is not None:
+                row.status, row.stage, row.error = "failed", "parse", message
+                await session.commit()
+
+    async def _store(self, collection: Collection, prepared: list[Prepared]) -> dict[str, list[IndexedChunk]]:
+        texts = [d.text for p in prepared for d in p.drafts]
+        vectors = iter(await self.kb.embedder.embed(texts))
+        out: dict[str, list[IndexedChunk]] = {}
+        async with self.runtime.sessions() as session:
+            repo = KnowledgeRepository(session)
+            for item in prepared:
+                doc = item.document
+                rows = [Chunk(document_id=doc.id, collection_id=collection.id, position=i, text=d.text, page=d.page,
+                              heading_path=d.heading_path, token_count=d.token_count) for i, d in enumerate(item.drafts)]
+                await repo.replace_chunks(doc.id, rows)
+                out[doc.id] = [IndexedChunk(r.id, doc.id, r.text, next(vectors), dict(doc.meta or {})) for r in rows]
+                stored = await session.get(Document, doc.id)
+                if stored is not None:
+                    stored.detected_type, stored.stage, stored.status = item.kind, "index", "processing"
+            await session.commit()
+        return out
+
+    async def _mark_indexed(self, prepared: list[Prepared]) -> None:
+        async with self.runtime.sessions() as session:
+            for item in prepared:
+                row = await session.get(Document, item.document.id)
+                if row is not None:
+                    row.status, row.stage, row.error, row.chunk_count = "indexed", None, None, len(item.drafts)
+            await session.commit()
+        for item in prepared:
+            Path(item.document.blob_path or "").unlink(missing_ok=True)
+            await self.runtime.bus.publish(Event("document.indexed", item.document.owner_id, {
+                "document_id": item.document.id, "collection_id": item.document.collection_id,
+                "chunks": len(item.drafts)}))
+
+
+def register(runtime: Runtime) -> None:
+    async def ingest(ctx: JobContext) -> dict[str, Any]:
+        return await Ingestor(runtime).run(ctx, ctx.payload["collection_id"], ctx.payload["document_ids"])
+
+    runtime.job_registry.register(JobSpec(kind=KIND, handler=ingest, max_attempts=3, timeout_s=6 * 3600))
