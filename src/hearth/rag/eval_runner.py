@@ -1,0 +1,96 @@
+"""`hearth eval retrieval`: ingest a BEIR dataset into a scratch knowledge base and score bm25, dense
+and hybrid retrieval — through the same service, ingestion and search code the server runs."""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from hearth.core.scopes import Principal, Scope
+from hearth.core.settings import Settings
+from hearth.db import migrate
+from hearth.rag.evaluation import Dataset, documents_in_order, score_run
+from hearth.rag.ingest import Ingestor
+from hearth.rag.retrieval import FusionSettings, Mode
+from hearth.runtime import build_runtime
+from hearth.services.kb import KnowledgeService, Upload
+from hearth.services.users import UserService
+
+RANKED_CHUNKS = 300  # enough chunks to rank 100 distinct documents
+MODES: list[tuple[str, Mode]] = [("bm25", "keyword"), ("dense", "dense"), ("hybrid", "hybrid")]
+
+
+@dataclass
+class ModeResult:
+    name: str
+    metrics: dict[str, float]
+    p50_ms: float
+    p99_ms: float
+
+
+@dataclass
+class EvalReport:
+    documents: int
+    chunks: int
+    queries: int
+    ingest_s: float
+    results: list[ModeResult]
+
+
+Progress = Callable[[int, int, str], None]
+
+
+async def run_eval(settings: Settings, dataset: Dataset, progress: Progress,
+                   fusion: FusionSettings | None = None) -> EvalReport:
+    runtime = build_runtime(settings)
+    try:
+        await migrate.upgrade(runtime.engine)
+        async with runtime.sessions() as session:
+            user = await UserService(session).create("eval@hearth.local", "evaluation-only-account")
+        principal = Principal(user.id, False, frozenset(Scope), "session")
+        kb = KnowledgeService(runtime.sessions, runtime.kb, runtime.jobs, settings)
+        collection = await kb.create_collection(principal, "eval", None)
+        started = time.perf_counter()
+        uploads = [Upload(f"{doc_id}.txt", f"{title}\n\n{text}".encode()) for doc_id, (title, text) in dataset.corpus.items()]
+        _, documents = await kb.upload(principal, collection.id, uploads, {}, "replace")
+        names = {d.id: d.filename.removesuffix(".txt") for d in documents}
+
+        class _Ctx:
+            async def progress(self, done: int, total: int, stage: str | None = None, message: str | None = None) -> None:
+                progress(done, total, stage or "")
+
+            async def check_cancelled(self) -> None:
+                return None
+
+        await Ingestor(runtime).run(_Ctx(), collection.id, [d.id for d in documents])  # type: ignore[arg-type]
+        ingest_s = time.perf_counter() - started
+        chunks = await runtime.kb.index.count(collection.id)
+        results = []
+        for name, mode in MODES:
+            run: dict[str, list[str]] = {}
+            latencies = []
+            for query_id, text in dataset.queries.items():
+                began = time.perf_counter()
+                hits = await kb.search(principal, text, [collection.id], RANKED_CHUNKS, mode, None, fusion)
+                latencies.append((time.perf_counter() - began) * 1000)
+                run[query_id] = documents_in_order([(names[h.document.id], h.score) for h in hits])
+            latencies.sort()
+            results.append(ModeResult(name, score_run(run, dataset.qrels), statistics.median(latencies),
+                                      latencies[max(0, int(len(latencies) * 0.99) - 1)]))
+        return EvalReport(len(dataset.corpus), chunks, len(dataset.queries), ingest_s, results)
+    finally:
+        await runtime.llm.close()
+        await runtime.engine.dispose()
+
+
+def eval_settings(base: Settings, data_dir: Path) -> Settings:
+    """A scratch data dir and SQLite database, with the user's chunking and fusion settings."""
+    from hearth.core.settings import load_settings
+
+    return load_settings(data_dir=data_dir, env="dev", database_url=None, redis_url=None, queue="embedded",
+                         job_workers=0, vector_store="embedded", kb_chunk_target_tokens=base.kb_chunk_target_tokens,
+                         kb_chunk_overlap_tokens=base.kb_chunk_overlap_tokens, kb_fusion=base.kb_fusion,
+                         kb_hybrid_alpha=base.kb_hybrid_alpha, log_level="WARNING")
