@@ -29,14 +29,9 @@ def build_knowledge(settings: Settings, sessions: async_sessionmaker[AsyncSessio
                     embedder: MiniLMEmbedder) -> KnowledgeComponents:
     cached = CachedEmbedder(embedder, sessions, EmbeddingCacheMetrics(registry))
     if settings.vector_store == "qdrant":
-        if not settings.qdrant_url:
-            raise ConfigurationError("HEARTH_VECTOR_STORE=qdrant needs HEARTH_QDRANT_URL")
-        from hearth.rag.index.qdrant import QdrantIndex
+        raise ConfigurationError("HEARTH_VECTOR_STORE=qdrant is not available in this version; use embedded")
+    from hearth.rag.index.embedded import EmbeddedIndex
 
-        index: SearchIndex = QdrantIndex(settings.qdrant_url, embedder.dimensions)
-    else:
-        from hearth.rag.index.embedded import EmbeddedIndex
-
-        index = EmbeddedIndex(settings.data_dir / "index", embedder.dimensions)
+    index: SearchIndex = EmbeddedIndex(settings.data_dir / "index", embedder.dimensions)
     return KnowledgeComponents(cached, index, FusionSettings(settings.kb_fusion, settings.kb_hybrid_alpha),
                                settings.data_dir / "uploads")
