@@ -9,6 +9,8 @@ import hashlib
 import numpy as np
 from prometheus_client import CollectorRegistry, Counter
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from hearth.db.tables import EmbeddingCacheEntry
@@ -51,10 +53,15 @@ class CachedEmbedder:
         if missing:
             order = list(missing)
             vectors = await asyncio.to_thread(self.embedder.embed, [missing[k] for k in order])
+            rows = []
+            for key, vector in zip(order, vectors, strict=True):
+                found[key] = vector
+                rows.append({"model": self.model, "text_sha256": key, "vector": vector.astype(np.float32).tobytes()})
             async with self.sessions() as session:
-                for key, vector in zip(order, vectors, strict=True):
-                    found[key] = vector
-                    await session.merge(EmbeddingCacheEntry(model=self.model, text_sha256=key,
-                                                            vector=vector.astype(np.float32).tobytes()))
+                insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+                for start in range(0, len(rows), _LOOKUP_BATCH):
+                    # One multi-row statement per batch; a concurrent writer's identical row is fine.
+                    await session.execute(insert(EmbeddingCacheEntry).on_conflict_do_nothing(),
+                                          rows[start:start + _LOOKUP_BATCH])
                 await session.commit()
         return np.stack([found[k] for k in keys]) if keys else np.zeros((0, self.dimensions), dtype=np.float32)
