@@ -99,7 +99,7 @@ class Settings(BaseSettings):
     chat_generate_titles: bool = True
 
     # knowledge base
-    kb_chunk_target_tokens: int = Field(default=200, ge=32, le=2000)
+    kb_chunk_target_tokens: int = Field(default=256, ge=32, le=2000, description="256 is the embedder's input limit.")
     kb_chunk_overlap_tokens: int = Field(default=30, ge=0, le=500)
     kb_max_file_bytes: int = Field(default=50 * 1_048_576, ge=1024)
     kb_fusion: Literal["convex", "rrf"] = "convex"

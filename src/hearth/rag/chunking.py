@@ -72,7 +72,7 @@ def _sections(blocks: list[Block]) -> list[tuple[list[str], list[Block]]]:
     return [(path, body) for path, body in sections if body]
 
 
-def chunk_blocks(blocks: list[Block], count: TokenCounter, target: int = 200, overlap: int = 30) -> list[ChunkDraft]:
+def chunk_blocks(blocks: list[Block], count: TokenCounter, target: int = 256, overlap: int = 30) -> list[ChunkDraft]:
     chunks: list[ChunkDraft] = []
     for path, body in _sections(blocks):
         current: list[_Piece] = []
