@@ -110,6 +110,14 @@ class ResilientProvider:
         else:
             self.breaker.record_success()
 
+    async def _after_failure(self, error: ProviderError, attempt: int, streamed: bool) -> None:
+        """Record the failure, then either wait for the next attempt or raise: never once tokens
+        reached the caller, never for errors that cannot heal, never past the last attempt."""
+        self._failed(error)
+        if streamed or not error.retryable or attempt >= self.retry.attempts:
+            raise _final_error(error) from error
+        await asyncio.sleep(self.retry.delay(attempt, error))
+
     async def _call(self, fn: Callable[[], Awaitable[T]]) -> T:
         attempt = 1
         while True:
@@ -117,10 +125,7 @@ class ResilientProvider:
             try:
                 result = await fn()
             except ProviderError as error:
-                self._failed(error)
-                if not error.retryable or attempt >= self.retry.attempts:
-                    raise _final_error(error) from error
-                await asyncio.sleep(self.retry.delay(attempt, error))
+                await self._after_failure(error, attempt, streamed=False)
                 attempt += 1
                 continue
             self.breaker.record_success()
@@ -151,10 +156,7 @@ class ResilientProvider:
                             self.metrics.record_usage(self.name, request.model, delta.usage)
                         yield delta
                 except ProviderError as error:
-                    self._failed(error)
-                    if streamed or not error.retryable or attempt >= self.retry.attempts:
-                        raise _final_error(error) from error
-                    await asyncio.sleep(self.retry.delay(attempt, error))
+                    await self._after_failure(error, attempt, streamed)
                     attempt += 1
                     continue
                 self.breaker.record_success()

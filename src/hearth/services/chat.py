@@ -165,13 +165,12 @@ class ChatService:
         If the consumer goes away the generation stops and what was produced is saved as partial."""
         queue: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
         task = asyncio.create_task(self._produce(turn, queue))
-        task.streamed = False  # type: ignore[attr-defined]
         _background.add(task)
         task.add_done_callback(_background.discard)
         try:
             while (event := await queue.get()) is not None:
                 failure = event.pop("exception", None)
-                if failure is not None and not task.streamed:  # type: ignore[attr-defined]
+                if failure is not None:
                     raise failure  # nothing sent yet: let the caller answer a proper error status
                 yield event
         finally:
@@ -184,17 +183,18 @@ class ChatService:
         try:
             async for delta in turn.provider.stream(turn.request):
                 usage = self._take(delta, parts, queue) or usage
-                if parts:
-                    asyncio.current_task().streamed = True  # type: ignore[union-attr]
             saved = await self._save_reply(turn, "".join(parts), usage, partial=False)
             queue.put_nowait({"type": "message", **message_event(saved)})
         except asyncio.CancelledError:
             await self._save_reply(turn, "".join(parts), usage, partial=True)
             raise
         except HearthError as exc:
+            event: dict[str, Any] = {"type": "error", "title": exc.title, "detail": exc.detail}
             if parts:
                 await self._save_reply(turn, "".join(parts), usage, partial=True)
-            queue.put_nowait({"type": "error", "title": exc.title, "detail": exc.detail, "exception": exc})
+            else:
+                event["exception"] = exc  # before any token: the caller can still answer an error status
+            queue.put_nowait(event)
         finally:
             queue.put_nowait(None)
 
