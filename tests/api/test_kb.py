@@ -3,48 +3,16 @@ hostile files and isolation. Uses the real bundled embedder."""
 
 from __future__ import annotations
 
-import asyncio
-from typing import Any
-
 import httpx
 
-from tests.support.clients import Account, mint_key, sign_up
+from tests.support.clients import mint_key, sign_up
 from tests.support.files import docx_bytes, docx_zip_bomb, encrypted_pdf_bytes, pdf_bytes
 from tests.support.isolation import assert_hidden_from, assert_list_excludes
+from tests.support.kb import API, MARKDOWN, client, collection, finished, search, upload  # noqa: F401  (client: both index backends)
 
-API = "/api/v1"
-MARKDOWN = (b"# Cooking\n\nBasic kitchen notes.\n\n## Bread\n\nSourdough bread needs a starter, flour, water and salt. "
-            b"Let the dough rise overnight.\n\n## Soup\n\nTomato soup is simmered with basil and garlic.\n")
 HTML = (b"<!doctype html><html><head><style>.x{}</style><script>var tracking=1;</script></head><body>"
         b"<nav>Home | About</nav><h1>Astronomy</h1><p>Jupiter is the largest planet in the solar system.</p>"
         b"<footer>copyright</footer></body></html>")
-
-
-async def collection(client: httpx.AsyncClient, owner: Account, name: str = "notes") -> str:
-    response = await client.post(f"{API}/kb/collections", headers=owner.headers, json={"name": name})
-    assert response.status_code == 201, response.text
-    return response.json()["id"]
-
-
-async def upload(client: httpx.AsyncClient, headers: dict[str, str], collection_id: str,
-                 files: list[tuple[str, bytes]], **form: str) -> httpx.Response:
-    return await client.post(f"{API}/kb/collections/{collection_id}/documents", headers=headers,
-                             files=[("files", (name, data)) for name, data in files], data=form)
-
-
-async def finished(client: httpx.AsyncClient, headers: dict[str, str], job_id: str) -> dict[str, Any]:
-    for _ in range(600):
-        job = (await client.get(f"{API}/jobs/{job_id}", headers=headers)).json()
-        if job["state"] in ("succeeded", "failed", "cancelled"):
-            return job
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"job {job_id} did not finish")
-
-
-async def search(client: httpx.AsyncClient, headers: dict[str, str], query: str, collections: list[str],
-                 **extra: Any) -> httpx.Response:
-    return await client.post(f"{API}/kb/search", headers=headers,
-                             json={"query": query, "collection_ids": collections, **extra})
 
 
 async def test_every_type_is_ingested_and_searchable_in_every_mode(client: httpx.AsyncClient) -> None:
@@ -162,16 +130,22 @@ async def test_users_and_restricted_keys_see_only_their_collections(client: http
         ("GET", f"{API}/kb/documents/{doc}"), ("GET", f"{API}/kb/documents/{doc}/chunks"),
         ("DELETE", f"{API}/kb/documents/{doc}"),
         ("POST", f"{API}/kb/search", {"query": "launch code", "collection_ids": [x]}),
+        ("POST", f"{API}/kb/ask", {"question": "What is the launch code?", "collection_ids": [x]}),
     ], secret="swordfish")
     await assert_list_excludes(client, bob.headers, f"{API}/kb/collections", [x, y])
     own = await search(client, bob.headers, "launch code swordfish", [bob_coll])
     assert own.status_code == 200 and own.json()["results"] == []
+    asked = await client.post(f"{API}/kb/ask", headers=bob.headers,
+                              json={"question": "What is the launch code?", "collection_ids": [bob_coll]})
+    assert asked.status_code == 200 and "swordfish" not in asked.text and asked.json()["sources"] == []
 
     key = await mint_key(client, alice, ["kb:read"], collection_ids=[x])
     keyed = {"Authorization": f"Bearer {key['key']}"}
     assert (await search(client, keyed, "launch code", [x])).json()["results"][0]["filename"] == "secret.txt"
     assert (await search(client, keyed, "notes", [y])).status_code == 404
     assert (await search(client, keyed, "notes", [x, y])).status_code == 404
+    assert (await client.post(f"{API}/kb/ask", headers=keyed,
+                              json={"question": "notes?", "collection_ids": [y]})).status_code == 404
     assert (await client.get(f"{API}/kb/collections/{y}", headers=keyed)).status_code == 404
     listed = (await client.get(f"{API}/kb/collections", headers=keyed)).json()["items"]
     assert [c["id"] for c in listed] == [x]

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from hearth.llm.messages import ChatRequest
 from hearth.llm.providers.fake import FakeProvider
 from hearth.services.chat_titles import PROMPT as TITLE_PROMPT
+from hearth.services.kb_answers import SYSTEM_PROMPT as KB_ANSWER_PROMPT
 
 if TYPE_CHECKING:
     from hearth.runtime import Runtime
@@ -20,6 +21,8 @@ def scripted(request: ChatRequest) -> str:
         return "Scripted Title"
     if system.startswith("Summarize the conversation"):
         return f"summary of {last_user.count(chr(10)) + 1} lines"
+    if system == KB_ANSWER_PROMPT:  # quote the second line of source [1], the first line of its text
+        return f"{last_user.split(chr(10))[3]} [1]"
     if last_user.startswith("long:"):
         return " ".join(f"word{i}" for i in range(60))
     return f"echo: {last_user}"

@@ -45,6 +45,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             await state.jobs.stop(settings.job_shutdown_grace_s)
             await state.llm.close()
+            await state.runtime.kb.index.close()
             await state.engine.dispose()
 
     app = FastAPI(

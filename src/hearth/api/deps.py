@@ -16,8 +16,10 @@ from hearth.core.settings import Settings
 from hearth.services.api_keys import ApiKeyService
 from hearth.services.auth import AuthService
 from hearth.services.chat import ChatService
-from hearth.services.kb import KnowledgeService
 from hearth.services.jobs import JobService
+from hearth.services.kb import KnowledgeService
+from hearth.services.kb_answers import KnowledgeAnswerService
+from hearth.services.usage import UsageRecorder
 from hearth.services.users import UserService
 from hearth.services.webhooks import WebhookService
 
@@ -122,6 +124,13 @@ def get_knowledge_service(state: State) -> KnowledgeService:
 
 
 KnowledgeServiceDep = Annotated[KnowledgeService, Depends(get_knowledge_service)]
+
+
+def get_answer_service(state: State, kb: KnowledgeServiceDep) -> KnowledgeAnswerService:
+    return KnowledgeAnswerService(kb, state.llm, state.settings, UsageRecorder(state.sessions))
+
+
+AnswerServiceDep = Annotated[KnowledgeAnswerService, Depends(get_answer_service)]
 AuthServiceDep = Annotated[AuthService, Depends(get_auth_service)]
 UserServiceDep = Annotated[UserService, Depends(get_user_service)]
 ApiKeyServiceDep = Annotated[ApiKeyService, Depends(get_api_key_service)]

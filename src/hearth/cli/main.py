@@ -9,6 +9,7 @@ import typer
 from hearth import __version__
 from hearth.cli import db as db_commands
 from hearth.cli import eval as eval_commands
+from hearth.cli import ingest as ingest_commands
 from hearth.cli import serve as serve_commands
 from hearth.cli import users as users_commands
 from hearth.cli import worker as worker_commands
@@ -34,5 +35,6 @@ def main(
 app.command("serve")(serve_commands.serve)
 app.command("migrate")(db_commands.migrate)
 app.command("worker")(worker_commands.worker)
+app.command("ingest")(ingest_commands.ingest_command)
 app.add_typer(users_commands.app, name="users")
 app.add_typer(eval_commands.app, name="eval")

@@ -104,6 +104,10 @@ class Settings(BaseSettings):
     kb_max_file_bytes: int = Field(default=50 * 1_048_576, ge=1024)
     kb_fusion: Literal["convex", "rrf"] = "convex"
     kb_hybrid_alpha: float = Field(default=0.5, ge=0, le=1, description="Weight of dense scores in convex fusion.")
+    kb_ask_min_similarity: float = Field(
+        default=0.3, ge=-1, le=1, description="/kb/ask answers 'not in the knowledge base' when no chunk's cosine "
+        "similarity to the question reaches this (all-MiniLM-L6-v2: unrelated text scores below ~0.2).")
+    kb_ask_reply_tokens: int = Field(default=384, ge=16)
 
     vector_store: Literal["embedded", "qdrant"] = "embedded"
     qdrant_url: str | None = None

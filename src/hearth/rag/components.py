@@ -9,7 +9,6 @@ from pathlib import Path
 from prometheus_client import CollectorRegistry
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from hearth.core.errors import ConfigurationError
 from hearth.core.settings import Settings
 from hearth.rag.embedders.minilm import MiniLMEmbedder
 from hearth.rag.embedding import CachedEmbedder, EmbeddingCacheMetrics
@@ -28,10 +27,14 @@ class KnowledgeComponents:
 def build_knowledge(settings: Settings, sessions: async_sessionmaker[AsyncSession], registry: CollectorRegistry,
                     embedder: MiniLMEmbedder) -> KnowledgeComponents:
     cached = CachedEmbedder(embedder, sessions, EmbeddingCacheMetrics(registry))
+    index: SearchIndex
     if settings.vector_store == "qdrant":
-        raise ConfigurationError("HEARTH_VECTOR_STORE=qdrant is not available in this version; use embedded")
-    from hearth.rag.index.embedded import EmbeddedIndex
+        from hearth.rag.index.qdrant import QdrantIndex
 
-    index: SearchIndex = EmbeddedIndex(settings.data_dir / "index", embedder.dimensions)
+        index = QdrantIndex(embedder.dimensions, url=settings.qdrant_url, path=settings.data_dir / "qdrant")
+    else:
+        from hearth.rag.index.embedded import EmbeddedIndex
+
+        index = EmbeddedIndex(settings.data_dir / "index", embedder.dimensions)
     return KnowledgeComponents(cached, index, FusionSettings(settings.kb_fusion, settings.kb_hybrid_alpha),
                                settings.data_dir / "uploads")

@@ -83,6 +83,7 @@ async def run_eval(settings: Settings, dataset: Dataset, progress: Progress,
         return EvalReport(len(dataset.corpus), chunks, len(dataset.queries), ingest_s, results)
     finally:
         await runtime.llm.close()
+        await runtime.kb.index.close()
         await runtime.engine.dispose()
 
 

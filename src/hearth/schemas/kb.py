@@ -84,3 +84,30 @@ class SearchHit(ResponseModel):
 
 class SearchResponse(ResponseModel):
     results: list[SearchHit]
+
+
+class AskRequest(RequestModel):
+    question: Annotated[str, Field(min_length=1, max_length=4000)]
+    collection_ids: Annotated[list[str], Field(min_length=1, max_length=50)]
+    top_k: Annotated[int, Field(ge=1, le=20, description="Sources offered to the model, as many as fit.")] = 5
+    model: Annotated[str | None, Field(max_length=200, description="provider/model; default chat model.")] = None
+    filters: dict[str, Any] | None = None
+    stream: bool = False
+
+
+class Citation(ResponseModel):
+    n: int
+    chunk_id: str
+    document_id: str
+    filename: str
+    page: int | None
+    heading_path: list[str]
+
+
+class AskResponse(ResponseModel):
+    answer: str
+    grounded: bool = Field(description="False when nothing relevant was retrieved and the model was not asked.")
+    model: str | None
+    citations: list[Citation] = Field(description="The sources the answer cites, by their [n].")
+    sources: list[Citation] = Field(description="Every source the model was given.")
+    latency_ms: int

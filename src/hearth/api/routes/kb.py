@@ -1,16 +1,27 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated, Literal
+from collections.abc import AsyncIterator
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, File, Form, Query, UploadFile, status
 from starlette.responses import Response
 
-from hearth.api.deps import KbReadPrincipal, KbWritePrincipal, KnowledgeServiceDep, PageParams, SettingsDep
-from hearth.core.errors import InvalidInput, PayloadTooLarge
+from hearth.api import sse
+from hearth.api.deps import (
+    AnswerServiceDep,
+    KbReadPrincipal,
+    KbWritePrincipal,
+    KnowledgeServiceDep,
+    PageParams,
+    SettingsDep,
+)
+from hearth.core.errors import HearthError, InvalidInput, PayloadTooLarge
 from hearth.rag.retrieval import FusionSettings
 from hearth.schemas.common import PageOut, check_json_value
 from hearth.schemas.kb import (
+    AskRequest,
+    AskResponse,
     ChunkPublic,
     CollectionCreate,
     CollectionPublic,
@@ -128,3 +139,28 @@ async def search(body: SearchRequest, principal: KbReadPrincipal, kb: KnowledgeS
         chunk_id=r.chunk.id, document_id=r.document.id, collection_id=r.document.collection_id,
         filename=r.document.filename, text=r.chunk.text, score=r.score, page=r.chunk.page,
         heading_path=r.chunk.heading_path or [], metadata=r.document.meta or {}) for r in results])
+
+
+_ASK_STREAM_DOC = {200: {"content": {"text/event-stream": {}}, "description": "With `stream: true`: a `sources` "
+                         "event, `delta` events, then `answer` (the AskResponse) or `error`, then `done`."}}
+
+
+@router.post("/ask", response_model=AskResponse, responses=_ASK_STREAM_DOC,
+             summary="Answer from your documents with numbered citations; `stream: true` for server-sent events")
+async def ask(body: AskRequest, principal: KbReadPrincipal, answers: AnswerServiceDep) -> Any:
+    prepared = await answers.prepare(principal, body.question, body.collection_ids, body.top_k, body.model,
+                                     body.filters)
+    if not body.stream:
+        return AskResponse.model_validate(await answers.answer(prepared))
+
+    stream = await sse.started(answers.stream(prepared))
+
+    async def events() -> AsyncIterator[bytes]:
+        try:
+            async for event in stream:
+                yield sse.encode(event, event=event["type"])
+        except HearthError as exc:
+            yield sse.encode({"type": "error", "title": exc.title, "detail": exc.detail}, event="error")
+        yield sse.encode({}, event="done")
+
+    return sse.sse_response(events())

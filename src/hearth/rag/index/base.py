@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import operator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -40,25 +42,33 @@ class SearchIndex(Protocol):
 
     async def count(self, collection_id: str) -> int: ...
 
+    async def chunk_ids(self, collection_id: str) -> list[str]:
+        """Every chunk id the index holds for the collection, duplicates included (for consistency checks)."""
+
+    async def close(self) -> None: ...
+
+
+_OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
+    "in": lambda value, operand: value in operand, "eq": operator.eq, "ne": operator.ne,
+    "gte": operator.ge, "gt": operator.gt, "lte": operator.le, "lt": operator.lt}
+
 
 def matches(metadata: dict[str, Any], filters: dict[str, Any] | None) -> bool:
     """Metadata filters: `{"field": value}` equals, `{"field": {"in": [...]}}`,
-    `{"field": {"gte": a, "lte": b}}` (also gt, lt)."""
+    `{"field": {"gte": a, "lte": b}}` (also gt, lt, eq, ne)."""
     for key, condition in (filters or {}).items():
         value = metadata.get(key)
-        if isinstance(condition, dict):
-            for op, operand in condition.items():
-                try:
-                    ok = {"in": lambda: value in operand, "gte": lambda: value >= operand,
-                          "gt": lambda: value > operand, "lte": lambda: value <= operand,
-                          "lt": lambda: value < operand, "eq": lambda: value == operand,
-                          "ne": lambda: value != operand}[op]()
-                except KeyError:
-                    raise InvalidInput(f"unknown filter operator {op!r} on {key!r}", field="filters") from None
-                except TypeError:
-                    ok = False
-                if not ok:
+        if not isinstance(condition, dict):
+            if value != condition:
+                return False
+            continue
+        for op, operand in condition.items():
+            compare = _OPERATORS.get(op)
+            if compare is None:
+                raise InvalidInput(f"unknown filter operator {op!r} on {key!r}", field="filters")
+            try:
+                if not compare(value, operand):
                     return False
-        elif value != condition:
-            return False
+            except TypeError:
+                return False
     return True

@@ -20,17 +20,12 @@ from typing import Any
 import bm25s
 import numpy as np
 import onnxruntime  # noqa: F401  (must be loaded before usearch: the other order segfaults on import)
-import Stemmer
 from usearch.index import Index
 
 from hearth.rag.index.base import Hit, IndexedChunk, matches
+from hearth.rag.index.terms import tokenize
 
 EXACT_LIMIT = 20_000  # below this, brute force is faster than the graph and exact
-_STEMMER = Stemmer.Stemmer("english")
-
-
-def tokenize(texts: list[str]) -> Any:
-    return bm25s.tokenize(texts, stopwords="en", stemmer=_STEMMER, show_progress=False)
 
 
 @dataclass
@@ -187,5 +182,8 @@ class EmbeddedIndex:
     async def count(self, collection_id: str) -> int:
         return len(self._load(collection_id).rows)
 
-    def chunk_ids(self, collection_id: str) -> list[str]:
+    async def chunk_ids(self, collection_id: str) -> list[str]:
         return [r["chunk_id"] for r in self._load(collection_id).rows]
+
+    async def close(self) -> None:
+        self._shards.clear()

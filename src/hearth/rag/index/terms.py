@@ -1,0 +1,21 @@
+"""The keyword analyser both index backends share: lower-cased words, English stop words dropped,
+Snowball-stemmed (bm25s's tokenizer with PyStemmer)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import bm25s
+import Stemmer
+
+_STEMMER = Stemmer.Stemmer("english")
+
+
+def tokenize(texts: list[str]) -> Any:
+    """Token ids and vocabulary, the form bm25s indexes and queries."""
+    return bm25s.tokenize(texts, stopwords="en", stemmer=_STEMMER, show_progress=False)
+
+
+def terms(text: str) -> list[str]:
+    """The analysed terms of one text, in order."""
+    return bm25s.tokenize([text], stopwords="en", stemmer=_STEMMER, return_ids=False, show_progress=False)[0]
