@@ -151,3 +151,28 @@ async def test_users_and_restricted_keys_see_only_their_collections(client: http
     assert [c["id"] for c in listed] == [x]
     write = await upload(client, keyed, x, [("n.txt", b"new")])
     assert write.status_code == 403
+
+
+async def test_mmr_diversifies_and_llm_rerank_reorders(client: httpx.AsyncClient) -> None:
+    alice = await sign_up(client, "alice@example.com")
+    coll = await collection(client, alice)
+    echo = "Espresso is brewed by forcing hot water through finely ground coffee beans."
+    notes = f"# Coffee\n\n## One\n\n{echo}\n\n## Two\n\n{echo} Really.\n\n## Three\n\n{echo} Indeed.\n".encode()
+    other = b"Pour-over coffee drips slowly through a paper filter; it is my favourite brewing method."
+    done = await upload(client, alice.headers, coll, [("notes.md", notes), ("pourover.txt", other)])
+    await finished(client, alice.headers, done.json()["job_id"])
+
+    def texts(response: httpx.Response) -> list[str]:
+        assert response.status_code == 200, response.text
+        return [r["text"] for r in response.json()["results"]]
+
+    plain = texts(await search(client, alice.headers, "how is espresso coffee brewed", [coll], top_k=2))
+    assert all("Espresso" in t for t in plain)  # the near-duplicates crowd the top
+    diverse = texts(await search(client, alice.headers, "how is espresso coffee brewed", [coll], top_k=2, mmr=True))
+    assert "Espresso" in diverse[0] and "Pour-over" in diverse[1]
+
+    reranked = texts(await search(client, alice.headers, "how is espresso coffee brewed", [coll], top_k=2,
+                                  rerank=True, rerank_model="fake/echo"))
+    assert "Pour-over" in reranked[0]  # the scripted grader prefers the passage that says "favourite"
+    bad = await search(client, alice.headers, "coffee", [coll], rerank=True, rerank_model="nowhere/x")
+    assert bad.status_code == 422

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from hearth.llm.messages import ChatRequest
 from hearth.llm.providers.fake import FakeProvider
+from hearth.rag.reranking import RERANK_PROMPT
 from hearth.services.chat_titles import PROMPT as TITLE_PROMPT
 from hearth.services.kb_answers import SYSTEM_PROMPT as KB_ANSWER_PROMPT
 
@@ -21,6 +22,8 @@ def scripted(request: ChatRequest) -> str:
         return "Scripted Title"
     if system.startswith("Summarize the conversation"):
         return f"summary of {last_user.count(chr(10)) + 1} lines"
+    if system == RERANK_PROMPT:  # passages that mention "favourite" are the relevant ones
+        return '{"grade": 9}' if "favourite" in last_user.split("Passage:")[1] else '{"grade": 2}'
     if system == KB_ANSWER_PROMPT:  # quote the second line of source [1], the first line of its text
         return f"{last_user.split(chr(10))[3]} [1]"
     if last_user.startswith("long:"):

@@ -120,7 +120,7 @@ ChatServiceDep = Annotated[ChatService, Depends(get_chat_service)]
 
 
 def get_knowledge_service(state: State) -> KnowledgeService:
-    return KnowledgeService(state.sessions, state.runtime.kb, state.jobs, state.settings)
+    return KnowledgeService(state.sessions, state.runtime.kb, state.jobs, state.settings, state.llm)
 
 
 KnowledgeServiceDep = Annotated[KnowledgeService, Depends(get_knowledge_service)]

@@ -15,7 +15,7 @@ from hearth.db import migrate
 from hearth.rag.evaluation import Dataset, documents_in_order, score_run
 from hearth.rag.ingest import Ingestor
 from hearth.rag.retrieval import FusionSettings, Mode
-from hearth.runtime import build_runtime
+from hearth.runtime import Runtime, build_runtime
 from hearth.services.kb import KnowledgeService, Upload
 from hearth.services.users import UserService
 
@@ -43,44 +43,64 @@ class EvalReport:
 Progress = Callable[[int, int, str], None]
 
 
+@dataclass
+class IngestedCorpus:
+    kb: KnowledgeService
+    principal: Principal
+    collection_id: str
+    names: dict[str, str]  # document id -> corpus id
+    chunks: int
+    seconds: float
+
+
+class _Progress:
+    def __init__(self, progress: Progress) -> None:
+        self._progress = progress
+
+    async def progress(self, done: int, total: int, stage: str | None = None, message: str | None = None) -> None:
+        self._progress(done, total, stage or "")
+
+    async def check_cancelled(self) -> None:
+        return None
+
+
+async def ingest_corpus(runtime: Runtime, settings: Settings, corpus: dict[str, tuple[str, str]],
+                        progress: Progress) -> IngestedCorpus:
+    """Upload (title, text) documents as text files into a new collection and ingest them, timed."""
+    await migrate.upgrade(runtime.engine)
+    async with runtime.sessions() as session:
+        user = await UserService(session).create("eval@hearth.local", "evaluation-only-account")
+    principal = Principal(user.id, False, frozenset(Scope), "session")
+    kb = KnowledgeService(runtime.sessions, runtime.kb, runtime.jobs, settings)
+    collection = await kb.create_collection(principal, "eval", None)
+    started = time.perf_counter()
+    uploads = [Upload(f"{doc_id}.txt", f"{title}\n\n{text}".encode()) for doc_id, (title, text) in corpus.items()]
+    _, documents = await kb.upload(principal, collection.id, uploads, {}, "replace")
+    await Ingestor(runtime).run(_Progress(progress), collection.id, [d.id for d in documents])  # type: ignore[arg-type]
+    seconds = time.perf_counter() - started
+    return IngestedCorpus(kb, principal, collection.id, {d.id: d.filename.removesuffix(".txt") for d in documents},
+                          await runtime.kb.index.count(collection.id), seconds)
+
+
 async def run_eval(settings: Settings, dataset: Dataset, progress: Progress,
                    fusion: FusionSettings | None = None) -> EvalReport:
     runtime = build_runtime(settings)
     try:
-        await migrate.upgrade(runtime.engine)
-        async with runtime.sessions() as session:
-            user = await UserService(session).create("eval@hearth.local", "evaluation-only-account")
-        principal = Principal(user.id, False, frozenset(Scope), "session")
-        kb = KnowledgeService(runtime.sessions, runtime.kb, runtime.jobs, settings)
-        collection = await kb.create_collection(principal, "eval", None)
-        started = time.perf_counter()
-        uploads = [Upload(f"{doc_id}.txt", f"{title}\n\n{text}".encode()) for doc_id, (title, text) in dataset.corpus.items()]
-        _, documents = await kb.upload(principal, collection.id, uploads, {}, "replace")
-        names = {d.id: d.filename.removesuffix(".txt") for d in documents}
-
-        class _Ctx:
-            async def progress(self, done: int, total: int, stage: str | None = None, message: str | None = None) -> None:
-                progress(done, total, stage or "")
-
-            async def check_cancelled(self) -> None:
-                return None
-
-        await Ingestor(runtime).run(_Ctx(), collection.id, [d.id for d in documents])  # type: ignore[arg-type]
-        ingest_s = time.perf_counter() - started
-        chunks = await runtime.kb.index.count(collection.id)
+        ingested = await ingest_corpus(runtime, settings, dataset.corpus, progress)
         results = []
         for name, mode in MODES:
             run: dict[str, list[str]] = {}
             latencies = []
             for query_id, text in dataset.queries.items():
                 began = time.perf_counter()
-                hits = await kb.search(principal, text, [collection.id], RANKED_CHUNKS, mode, None, fusion)
+                hits = await ingested.kb.search(ingested.principal, text, [ingested.collection_id], RANKED_CHUNKS,
+                                                mode, None, fusion)
                 latencies.append((time.perf_counter() - began) * 1000)
-                run[query_id] = documents_in_order([(names[h.document.id], h.score) for h in hits])
+                run[query_id] = documents_in_order([(ingested.names[h.document.id], h.score) for h in hits])
             latencies.sort()
             results.append(ModeResult(name, score_run(run, dataset.qrels), statistics.median(latencies),
                                       latencies[max(0, int(len(latencies) * 0.99) - 1)]))
-        return EvalReport(len(dataset.corpus), chunks, len(dataset.queries), ingest_s, results)
+        return EvalReport(len(dataset.corpus), ingested.chunks, len(dataset.queries), ingested.seconds, results)
     finally:
         await runtime.llm.close()
         await runtime.kb.index.close()

@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
+import numpy as np
+
 from hearth.rag.embedding import CachedEmbedder
 from hearth.rag.index.base import Hit, SearchIndex
 
@@ -54,11 +56,18 @@ async def retrieve(index: SearchIndex, embedder: CachedEmbedder, collection_ids:
                    fusion: FusionSettings = FusionSettings()) -> list[Hit]:
     if not collection_ids:
         return []
+    vector = await embedder.embed_query(query) if mode in ("dense", "hybrid") else None
+    return await search_index(index, collection_ids, query, vector, k, mode, filters, fusion)
+
+
+async def search_index(index: SearchIndex, collection_ids: list[str], query: str, vector: np.ndarray | None, k: int,
+                       mode: Mode, filters: dict[str, Any] | None, fusion: FusionSettings) -> list[Hit]:
+    """Retrieval once the query is embedded (`vector` is needed for dense and hybrid)."""
     pool = max(k, CANDIDATES) if mode == "hybrid" else k
     dense: list[Hit] = []
     keyword: list[Hit] = []
-    if mode in ("dense", "hybrid"):
-        dense = await index.dense(collection_ids, await embedder.embed_query(query), pool, filters)
+    if vector is not None and mode in ("dense", "hybrid"):
+        dense = await index.dense(collection_ids, vector, pool, filters)
     if mode in ("keyword", "hybrid"):
         keyword = await index.keyword(collection_ids, query, pool, filters)
     if mode == "dense":

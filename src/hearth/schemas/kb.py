@@ -68,6 +68,10 @@ class SearchRequest(RequestModel):
         '{"field": {"gte": a, "lte": b}}')
     fusion: Literal["convex", "rrf"] | None = Field(default=None, description="Hybrid fusion; default from settings.")
     alpha: Annotated[float | None, Field(ge=0, le=1, description="Dense weight for convex fusion.")] = None
+    mmr: bool = Field(default=False, description="Diversify the results by maximal marginal relevance.")
+    mmr_lambda: Annotated[float, Field(ge=0, le=1, description="MMR: 1 = relevance only, 0 = diversity only.")] = 0.5
+    rerank: bool = Field(default=False, description="Let a language model grade and reorder the top candidates.")
+    rerank_model: Annotated[str | None, Field(max_length=200, description="provider/model; default chat model.")] = None
 
 
 class SearchHit(ResponseModel):

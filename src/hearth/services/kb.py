@@ -17,6 +17,8 @@ from hearth.db.tables import Chunk, Collection, Document, Job
 from hearth.jobs.queue import JobQueue
 from hearth.rag.components import KnowledgeComponents
 from hearth.rag.ingest import KIND as INGEST_JOB
+from hearth.llm.registry import LLMRegistry
+from hearth.rag.reranking import llm_rerank, mmr
 from hearth.rag.retrieval import FusionSettings, Mode, retrieve
 from hearth.repositories.kb import KnowledgeRepository
 from hearth.repositories.pagination import Page
@@ -30,6 +32,19 @@ class Upload:
     data: bytes
 
 
+@dataclass(frozen=True)
+class SecondStage:
+    """Optional stages after retrieval; both off by default."""
+    mmr: bool = False
+    mmr_lambda: float = 0.5
+    rerank: bool = False
+    rerank_model: str | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.mmr or self.rerank
+
+
 @dataclass
 class SearchResult:
     chunk: Chunk
@@ -39,11 +54,12 @@ class SearchResult:
 
 class KnowledgeService:
     def __init__(self, sessions: async_sessionmaker[AsyncSession], kb: KnowledgeComponents, jobs: JobQueue,
-                 settings: Settings) -> None:
+                 settings: Settings, llm: LLMRegistry | None = None) -> None:
         self.sessions = sessions
         self.kb = kb
         self.jobs = jobs
         self.settings = settings
+        self.llm = llm
 
     # -- collections ---------------------------------------------------------------------------
     @staticmethod
@@ -181,17 +197,29 @@ class KnowledgeService:
 
     # -- search --------------------------------------------------------------------------------
     async def search(self, principal: Principal, query: str, collection_ids: list[str], top_k: int, mode: Mode,
-                     filters: dict[str, Any] | None, fusion: FusionSettings | None = None) -> list[SearchResult]:
+                     filters: dict[str, Any] | None, fusion: FusionSettings | None = None,
+                     stage: SecondStage = SecondStage()) -> list[SearchResult]:
         async with self.sessions() as session:
             repo = KnowledgeRepository(session)
             for collection_id in collection_ids:
                 await self._collection(repo, principal, collection_id)
-        hits = await retrieve(self.kb.index, self.kb.embedder, sorted(set(collection_ids)), query, top_k, mode,
+        pool = min(max(3 * top_k, 20), 100) if stage.active else top_k
+        hits = await retrieve(self.kb.index, self.kb.embedder, sorted(set(collection_ids)), query, pool, mode,
                               filters, fusion or self.kb.fusion)
         async with self.sessions() as session:
             repo = KnowledgeRepository(session)
             chunks = await repo.chunks_by_ids([h.chunk_id for h in hits])
             documents = {d.id: d for d in await repo.documents_by_ids(list({h.document_id for h in hits}))}
-        return [SearchResult(chunks[h.chunk_id], documents[h.document_id], h.score) for h in hits
-                if h.chunk_id in chunks and h.document_id in documents
-                and documents[h.document_id].owner_id == principal.user_id]
+        results = [SearchResult(chunks[h.chunk_id], documents[h.document_id], h.score) for h in hits
+                   if h.chunk_id in chunks and h.document_id in documents
+                   and documents[h.document_id].owner_id == principal.user_id]
+        if stage.mmr and results:
+            vectors = await self.kb.embedder.embed([r.chunk.text for r in results])
+            keep = pool if stage.rerank else top_k
+            results = mmr(await self.kb.embedder.embed_query(query), results, vectors, keep, stage.mmr_lambda)
+        if stage.rerank and results:
+            if self.llm is None:
+                raise InvalidInput("reranking needs a language model, which this service has not got", field="rerank")
+            provider, model_name, _ = await self.llm.resolve(stage.rerank_model)
+            results = await llm_rerank(provider, model_name, query, results, [r.chunk.text for r in results], top_k)
+        return results[:top_k]

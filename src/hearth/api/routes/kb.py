@@ -32,7 +32,7 @@ from hearth.schemas.kb import (
     SearchResponse,
     UploadAccepted,
 )
-from hearth.services.kb import Upload
+from hearth.services.kb import SecondStage, Upload
 
 router = APIRouter(prefix="/kb", tags=["knowledge base"])
 _READ_CHUNK = 1 << 20
@@ -134,7 +134,9 @@ async def search(body: SearchRequest, principal: KbReadPrincipal, kb: KnowledgeS
     if body.fusion or body.alpha is not None:
         fusion = FusionSettings(body.fusion or kb.kb.fusion.method,
                                 kb.kb.fusion.alpha if body.alpha is None else body.alpha)
-    results = await kb.search(principal, body.query, body.collection_ids, body.top_k, body.mode, body.filters, fusion)
+    stage = SecondStage(body.mmr, body.mmr_lambda, body.rerank, body.rerank_model)
+    results = await kb.search(principal, body.query, body.collection_ids, body.top_k, body.mode, body.filters, fusion,
+                              stage)
     return SearchResponse(results=[SearchHit(
         chunk_id=r.chunk.id, document_id=r.document.id, collection_id=r.document.collection_id,
         filename=r.document.filename, text=r.chunk.text, score=r.score, page=r.chunk.page,
