@@ -104,6 +104,9 @@ class Settings(BaseSettings):
     kb_max_file_bytes: int = Field(default=50 * 1_048_576, ge=1024)
     kb_fusion: Literal["convex", "rrf"] = "convex"
     kb_hybrid_alpha: float = Field(default=0.5, ge=0, le=1, description="Weight of dense scores in convex fusion.")
+    kb_embed_headings: bool = Field(
+        default=False, description="Embed each chunk with its heading path in front (keyword search always sees "
+        "it). Off because headings eat into the embedder's 256-token input and push out the chunk's end.")
     kb_ask_min_similarity: float = Field(
         default=0.3, ge=-1, le=1, description="/kb/ask answers 'not in the knowledge base' when no chunk's cosine "
         "similarity to the question reaches this (all-MiniLM-L6-v2: unrelated text scores below ~0.2).")

@@ -22,6 +22,15 @@ class ChunkDraft:
     page: int | None = None
 
 
+    def with_headings(self) -> str:
+        """The text with its heading path in front: section titles carry vocabulary the text itself
+        often leaves out (the title of a paper, the name of a product), which keyword search can only
+        match literally."""
+        if not self.heading_path:
+            return self.text
+        return " / ".join(self.heading_path) + "\n" + self.text
+
+
 @dataclass
 class _Piece:
     text: str

@@ -64,9 +64,15 @@ class _Progress:
         return None
 
 
+def _markdown(title: str, text: str) -> bytes:
+    """A titled document, the way a user's would look: the title is its heading."""
+    title = " ".join(title.split())
+    return (f"# {title}\n\n{text}" if title else text).encode()
+
+
 async def ingest_corpus(runtime: Runtime, settings: Settings, corpus: dict[str, tuple[str, str]],
                         progress: Progress) -> IngestedCorpus:
-    """Upload (title, text) documents as text files into a new collection and ingest them, timed."""
+    """Upload (title, text) documents as Markdown files into a new collection and ingest them, timed."""
     await migrate.upgrade(runtime.engine)
     async with runtime.sessions() as session:
         user = await UserService(session).create("eval@hearth.local", "evaluation-only-account")
@@ -74,11 +80,11 @@ async def ingest_corpus(runtime: Runtime, settings: Settings, corpus: dict[str, 
     kb = KnowledgeService(runtime.sessions, runtime.kb, runtime.jobs, settings)
     collection = await kb.create_collection(principal, "eval", None)
     started = time.perf_counter()
-    uploads = [Upload(f"{doc_id}.txt", f"{title}\n\n{text}".encode()) for doc_id, (title, text) in corpus.items()]
+    uploads = [Upload(f"{doc_id}.md", _markdown(title, text)) for doc_id, (title, text) in corpus.items()]
     _, documents = await kb.upload(principal, collection.id, uploads, {}, "replace")
     await Ingestor(runtime).run(_Progress(progress), collection.id, [d.id for d in documents])  # type: ignore[arg-type]
     seconds = time.perf_counter() - started
-    return IngestedCorpus(kb, principal, collection.id, {d.id: d.filename.removesuffix(".txt") for d in documents},
+    return IngestedCorpus(kb, principal, collection.id, {d.id: d.filename.removesuffix(".md") for d in documents},
                           await runtime.kb.index.count(collection.id), seconds)
 
 
@@ -114,4 +120,5 @@ def eval_settings(base: Settings, data_dir: Path) -> Settings:
     return load_settings(data_dir=data_dir, env="dev", database_url=None, redis_url=None, queue="embedded",
                          job_workers=0, vector_store="embedded", kb_chunk_target_tokens=base.kb_chunk_target_tokens,
                          kb_chunk_overlap_tokens=base.kb_chunk_overlap_tokens, kb_fusion=base.kb_fusion,
-                         kb_hybrid_alpha=base.kb_hybrid_alpha, log_level="WARNING")
+                         kb_hybrid_alpha=base.kb_hybrid_alpha, kb_embed_headings=base.kb_embed_headings,
+                         log_level="WARNING")

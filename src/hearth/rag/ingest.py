@@ -104,7 +104,8 @@ class Ingestor:
                 await session.commit()
 
     async def _store(self, collection: Collection, prepared: list[Prepared]) -> dict[str, list[IndexedChunk]]:
-        texts = [d.text for p in prepared for d in p.drafts]
+        embed_headings = self.runtime.settings.kb_embed_headings
+        texts = [d.with_headings() if embed_headings else d.text for p in prepared for d in p.drafts]
         vectors = iter(await self.kb.embedder.embed(texts))
         out: dict[str, list[IndexedChunk]] = {}
         async with self.runtime.sessions() as session:
@@ -114,7 +115,8 @@ class Ingestor:
                 rows = [Chunk(document_id=doc.id, collection_id=collection.id, position=i, text=d.text, page=d.page,
                               heading_path=d.heading_path, token_count=d.token_count) for i, d in enumerate(item.drafts)]
                 await repo.replace_chunks(doc.id, rows)
-                out[doc.id] = [IndexedChunk(r.id, doc.id, r.text, next(vectors), dict(doc.meta or {})) for r in rows]
+                out[doc.id] = [IndexedChunk(r.id, doc.id, d.with_headings(), next(vectors), dict(doc.meta or {}))
+                               for r, d in zip(rows, item.drafts, strict=True)]
                 stored = await session.get(Document, doc.id)
                 if stored is not None:
                     stored.detected_type, stored.stage, stored.status = item.kind, "index", "processing"

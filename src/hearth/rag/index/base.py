@@ -14,7 +14,7 @@ from hearth.core.errors import InvalidInput
 class IndexedChunk:
     chunk_id: str
     document_id: str
-    text: str
+    text: str  # what keyword search sees: the chunk with its heading path
     vector: np.ndarray
     metadata: dict[str, Any] = field(default_factory=dict)
 

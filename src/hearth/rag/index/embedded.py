@@ -23,7 +23,7 @@ import onnxruntime  # noqa: F401  (must be loaded before usearch: the other orde
 from usearch.index import Index
 
 from hearth.rag.index.base import Hit, IndexedChunk, matches
-from hearth.rag.index.terms import tokenize
+from hearth.rag.index.terms import B, K1, tokenize
 
 EXACT_LIMIT = 20_000  # below this, brute force is faster than the graph and exact
 
@@ -76,7 +76,7 @@ class Shard:
 def _build(rows: list[dict[str, Any]], texts: list[str], vectors: np.ndarray, version: str) -> Shard:
     bm25 = None
     if texts:
-        bm25 = bm25s.BM25()
+        bm25 = bm25s.BM25(k1=K1, b=B)
         bm25.index(tokenize(texts), show_progress=False)
     ann = None
     if len(rows) >= EXACT_LIMIT:

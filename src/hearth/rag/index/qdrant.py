@@ -20,11 +20,10 @@ from qdrant_client import AsyncQdrantClient, models
 
 from hearth.core.errors import InvalidInput
 from hearth.rag.index.base import Hit, IndexedChunk
-from hearth.rag.index.terms import terms
+from hearth.rag.index.terms import B, K1, terms
 
 COLLECTION = "hearth_chunks"
 DENSE, SPARSE = "dense", "bm25"
-K1, B = 1.2, 0.75
 AVERAGE_CHUNK_TERMS = 150  # Qdrant has no corpus-wide length statistic; chunks target 256 tokens, ~150 terms
 _NAMESPACE = uuid.UUID("7d5f1c1e-3f7a-4c54-9a57-1b0f8f3c2a10")
 
