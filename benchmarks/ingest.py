@@ -20,7 +20,7 @@ from hearth.core.logging import configure_logging
 from hearth.core.settings import load_settings
 from hearth.rag.chunking import chunk_blocks
 from hearth.rag.embedders.minilm import MiniLMEmbedder
-from hearth.rag.eval_runner import eval_settings, ingest_corpus
+from hearth.rag.eval_runner import eval_settings, ingest_corpus, titled_markdown
 from hearth.rag.evaluation import load_beir
 from hearth.rag.parsing import parse_document
 from hearth.runtime import build_runtime
@@ -33,7 +33,7 @@ def bare(corpus: dict[str, tuple[str, str]]) -> tuple[int, float]:
     settings = load_settings()
     texts = []
     for title, text in corpus.values():
-        _, blocks = parse_document(f"{title}\n\n{text}".encode(), "doc.txt")
+        _, blocks = parse_document(titled_markdown(title, text), "doc.md")
         texts += [d.text for d in chunk_blocks(blocks, embedder.count_tokens, settings.kb_chunk_target_tokens,
                                                settings.kb_chunk_overlap_tokens)]
     began = time.perf_counter()

@@ -46,8 +46,6 @@ def configure_logging(level: str = "INFO", json: bool = True) -> None:
         logger.propagate = True
     # Our middleware writes the access log with the request id; uvicorn's would be a duplicate.
     logging.getLogger("uvicorn.access").disabled = True
-    # bm25s sets its own logger to DEBUG and announces every index build.
-    logging.getLogger("bm25s").setLevel(max(logging.WARNING, root.level))
 
 
 def get_logger(name: str) -> structlog.stdlib.BoundLogger:

@@ -64,7 +64,7 @@ class _Progress:
         return None
 
 
-def _markdown(title: str, text: str) -> bytes:
+def titled_markdown(title: str, text: str) -> bytes:
     """A titled document, the way a user's would look: the title is its heading."""
     title = " ".join(title.split())
     return (f"# {title}\n\n{text}" if title else text).encode()
@@ -80,7 +80,7 @@ async def ingest_corpus(runtime: Runtime, settings: Settings, corpus: dict[str, 
     kb = KnowledgeService(runtime.sessions, runtime.kb, runtime.jobs, settings)
     collection = await kb.create_collection(principal, "eval", None)
     started = time.perf_counter()
-    uploads = [Upload(f"{doc_id}.md", _markdown(title, text)) for doc_id, (title, text) in corpus.items()]
+    uploads = [Upload(f"{doc_id}.md", titled_markdown(title, text)) for doc_id, (title, text) in corpus.items()]
     _, documents = await kb.upload(principal, collection.id, uploads, {}, "replace")
     await Ingestor(runtime).run(_Progress(progress), collection.id, [d.id for d in documents])  # type: ignore[arg-type]
     seconds = time.perf_counter() - started

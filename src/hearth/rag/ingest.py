@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from hearth.core.ids import new_id
 from hearth.core.logging import get_logger
 from hearth.db.tables import Chunk, Collection, Document
 from hearth.events import Event
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
     from hearth.runtime import Runtime
 
 KIND = "kb.ingest"
-BATCH = 16  # documents parsed and embedded together
+BATCH = 64  # documents parsed and embedded together (length-sorted batches pad less when there are more)
 FLUSH_MIN_CHUNKS = 64
 log = get_logger("hearth.kb")
 
@@ -144,27 +145,29 @@ class Ingestor:
         texts = [d.with_headings() if embed_headings else d.text for p in prepared for d in p.drafts]
         vectors = iter(await self.kb.embedder.embed(texts))
         out: dict[str, list[IndexedChunk]] = {}
+        rows: list[Chunk] = []
+        for item in prepared:
+            doc = item.document
+            drafts = item.drafts
+            mine = [Chunk(id=new_id(), document_id=doc.id, collection_id=collection.id, position=i, text=d.text,
+                          page=d.page, heading_path=d.heading_path, token_count=d.token_count)
+                    for i, d in enumerate(drafts)]
+            rows += mine
+            out[doc.id] = [IndexedChunk(r.id, doc.id, d.with_headings(), next(vectors), dict(doc.meta or {}))
+                           for r, d in zip(mine, drafts, strict=True)]
         async with self.runtime.sessions() as session:
             repo = KnowledgeRepository(session)
-            for item in prepared:
-                doc = item.document
-                rows = [Chunk(document_id=doc.id, collection_id=collection.id, position=i, text=d.text, page=d.page,
-                              heading_path=d.heading_path, token_count=d.token_count) for i, d in enumerate(item.drafts)]
-                await repo.replace_chunks(doc.id, rows)
-                out[doc.id] = [IndexedChunk(r.id, doc.id, d.with_headings(), next(vectors), dict(doc.meta or {}))
-                               for r, d in zip(rows, item.drafts, strict=True)]
-                stored = await session.get(Document, doc.id)
-                if stored is not None:
-                    stored.detected_type, stored.stage, stored.status = item.kind, "index", "processing"
+            await repo.replace_chunks(list(out), rows)
+            await repo.update_documents([{"id": p.document.id, "detected_type": p.kind, "stage": "index",
+                                          "status": "processing"} for p in prepared])
             await session.commit()
         return out
 
     async def _mark_indexed(self, prepared: list[Prepared]) -> None:
         async with self.runtime.sessions() as session:
-            for item in prepared:
-                row = await session.get(Document, item.document.id)
-                if row is not None:
-                    row.status, row.stage, row.error, row.chunk_count = "indexed", None, None, len(item.drafts)
+            await KnowledgeRepository(session).update_documents([
+                {"id": p.document.id, "status": "indexed", "stage": None, "error": None,
+                 "chunk_count": len(p.drafts)} for p in prepared])
             await session.commit()
         for item in prepared:
             Path(item.document.blob_path or "").unlink(missing_ok=True)

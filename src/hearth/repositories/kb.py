@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from sqlalchemy import delete, func, select
+from typing import Any
+
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hearth.db.tables import Chunk, Collection, Document
@@ -57,10 +59,20 @@ class KnowledgeRepository:
         stmt = select(Document).where(Document.collection_id == collection_id, Document.content_hash == content_hash)
         return list((await self.session.execute(stmt)).scalars())
 
-    async def replace_chunks(self, document_id: str, chunks: list[Chunk]) -> None:
-        await self.session.execute(delete(Chunk).where(Chunk.document_id == document_id))
+    async def replace_chunks(self, document_ids: list[str], chunks: list[Chunk]) -> None:
+        """Make these the documents' only chunks."""
+        await self.session.execute(delete(Chunk).where(Chunk.document_id.in_(document_ids)))
         self.session.add_all(chunks)
         await self.session.flush()
+
+    async def update_documents(self, values: list[dict[str, Any]]) -> None:
+        """Update many documents in one executemany; each dict holds `id` and the same other keys."""
+        if not values:
+            return
+        table = Document.__table__
+        keys = [k for k in values[0] if k != "id"]
+        stmt = update(table).where(table.c.id == bindparam("_id")).values({k: bindparam(f"_{k}") for k in keys})
+        await self.session.execute(stmt, [{f"_{k}": v for k, v in row.items()} for row in values])
 
     async def chunks(self, document_id: str, limit: int, offset: int) -> list[Chunk]:
         stmt = select(Chunk).where(Chunk.document_id == document_id).order_by(Chunk.position).limit(limit).offset(offset)

@@ -3,10 +3,13 @@ Snowball-stemmed (bm25s's tokenizer with PyStemmer)."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import bm25s
 import Stemmer
+
+logging.getLogger("bm25s").setLevel(logging.WARNING)  # it sets itself to DEBUG on import and logs every build
 
 _STEMMER = Stemmer.Stemmer("english")
 # Anserini's BM25 defaults for BEIR, set on other collections than the ones we evaluate on; on SciFact
