@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from prometheus_client import CollectorRegistry
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from hearth.agents.tools.base import ToolRegistry
 from hearth.core.errors import ConfigurationError
 from hearth.core.settings import Settings
 from hearth.db.engine import create_engine, create_session_factory
@@ -26,7 +27,8 @@ from hearth.rag.components import KnowledgeComponents, build_knowledge
 from hearth.rag.embedders.minilm import MiniLMEmbedder
 from hearth.services.readiness import CheckResult, Readiness, database_check
 
-BUILTIN_PLUGINS = ["hearth.webhooks.delivery", "hearth.services.chat_titles", "hearth.rag.ingest"]
+BUILTIN_PLUGINS = ["hearth.webhooks.delivery", "hearth.services.chat_titles", "hearth.rag.ingest",
+                   "hearth.agents.tools.builtin"]
 
 
 @dataclass
@@ -42,6 +44,7 @@ class Runtime:
     job_metrics: JobMetrics
     llm: LLMRegistry
     kb: KnowledgeComponents
+    tools: ToolRegistry = field(default_factory=ToolRegistry)
     jobs: JobQueue = field(init=False)
 
     def runner(self, worker_id: str) -> JobRunner:

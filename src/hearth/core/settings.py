@@ -65,6 +65,12 @@ class Settings(BaseSettings):
     job_shutdown_grace_s: float = Field(default=20.0, ge=0)
     plugins: list[str] = Field(default_factory=list, description="Modules whose register(runtime) adds job kinds.")
 
+    # agent tools
+    http_fetch_allow_hosts: list[str] = Field(
+        default_factory=list, description="Hosts (or host:port) http_fetch may reach even on private addresses.")
+    http_fetch_max_bytes: int = Field(default=1_048_576, ge=1024)
+    http_fetch_timeout_s: float = Field(default=15.0, gt=0)
+
     # webhooks
     allow_private_webhooks: bool = False
     webhook_timeout_s: float = Field(default=10.0, gt=0)

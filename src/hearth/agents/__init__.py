@@ -1,0 +1,1 @@
+"""Agents: tools, the run loop, MCP servers and handoff."""
