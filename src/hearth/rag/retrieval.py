@@ -9,7 +9,6 @@ from typing import Any, Literal
 
 import numpy as np
 
-from hearth.rag.embedding import CachedEmbedder
 from hearth.rag.index.base import Hit, SearchIndex
 
 Mode = Literal["hybrid", "dense", "keyword"]
@@ -49,15 +48,6 @@ def fuse(dense: list[Hit], keyword: list[Hit], k: int, fusion: FusionSettings) -
                   for cid in by_id}
     ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:k]
     return [Hit(cid, by_id[cid].document_id, score) for cid, score in ranked]
-
-
-async def retrieve(index: SearchIndex, embedder: CachedEmbedder, collection_ids: list[str], query: str, k: int,
-                   mode: Mode = "hybrid", filters: dict[str, Any] | None = None,
-                   fusion: FusionSettings = FusionSettings()) -> list[Hit]:
-    if not collection_ids:
-        return []
-    vector = await embedder.embed_query(query) if mode in ("dense", "hybrid") else None
-    return await search_index(index, collection_ids, query, vector, k, mode, filters, fusion)
 
 
 async def search_index(index: SearchIndex, collection_ids: list[str], query: str, vector: np.ndarray | None, k: int,

@@ -7,6 +7,7 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any, Literal
 
+import numpy as np
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from hearth.core.errors import Conflict, InvalidInput, NotFound
@@ -15,11 +16,11 @@ from hearth.core.scopes import Principal
 from hearth.core.settings import Settings
 from hearth.db.tables import Chunk, Collection, Document, Job
 from hearth.jobs.queue import JobQueue
+from hearth.llm.registry import LLMRegistry
 from hearth.rag.components import KnowledgeComponents
 from hearth.rag.ingest import KIND as INGEST_JOB
-from hearth.llm.registry import LLMRegistry
 from hearth.rag.reranking import llm_rerank, mmr
-from hearth.rag.retrieval import FusionSettings, Mode, retrieve
+from hearth.rag.retrieval import FusionSettings, Mode, search_index
 from hearth.repositories.kb import KnowledgeRepository
 from hearth.repositories.pagination import Page
 
@@ -198,14 +199,18 @@ class KnowledgeService:
     # -- search --------------------------------------------------------------------------------
     async def search(self, principal: Principal, query: str, collection_ids: list[str], top_k: int, mode: Mode,
                      filters: dict[str, Any] | None, fusion: FusionSettings | None = None,
-                     stage: SecondStage = SecondStage()) -> list[SearchResult]:
+                     stage: SecondStage = SecondStage(), query_vector: np.ndarray | None = None
+                     ) -> list[SearchResult]:
+        """`query_vector` lets a caller that searches the same query twice embed it once."""
         async with self.sessions() as session:
             repo = KnowledgeRepository(session)
             for collection_id in collection_ids:
                 await self._collection(repo, principal, collection_id)
+        if query_vector is None and (mode != "keyword" or stage.mmr):
+            query_vector = await self.kb.embedder.embed_query(query)
         pool = min(max(3 * top_k, 20), 100) if stage.active else top_k
-        hits = await retrieve(self.kb.index, self.kb.embedder, sorted(set(collection_ids)), query, pool, mode,
-                              filters, fusion or self.kb.fusion)
+        hits = await search_index(self.kb.index, sorted(set(collection_ids)), query, query_vector, pool, mode,
+                                  filters, fusion or self.kb.fusion)
         async with self.sessions() as session:
             repo = KnowledgeRepository(session)
             chunks = await repo.chunks_by_ids([h.chunk_id for h in hits])
@@ -216,7 +221,8 @@ class KnowledgeService:
         if stage.mmr and results:
             vectors = await self.kb.embedder.embed([r.chunk.text for r in results])
             keep = pool if stage.rerank else top_k
-            results = mmr(await self.kb.embedder.embed_query(query), results, vectors, keep, stage.mmr_lambda)
+            assert query_vector is not None
+            results = mmr(query_vector, results, vectors, keep, stage.mmr_lambda)
         if stage.rerank and results:
             if self.llm is None:
                 raise InvalidInput("reranking needs a language model, which this service has not got", field="rerank")

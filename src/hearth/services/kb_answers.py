@@ -75,10 +75,12 @@ class KnowledgeAnswerService:
     async def prepare(self, principal: Principal, question: str, collection_ids: list[str], top_k: int,
                       model: str | None, filters: dict[str, Any] | None) -> PreparedAnswer:
         """Retrieve and build the prompt; the model has not been called yet."""
-        best = await self.kb.search(principal, question, collection_ids, 1, "dense", filters)
+        vector = await self.kb.kb.embedder.embed_query(question)
+        best = await self.kb.search(principal, question, collection_ids, 1, "dense", filters, query_vector=vector)
         if not best or best[0].score < self.settings.kb_ask_min_similarity:
             return PreparedAnswer(principal.user_id, [])
-        results = await self.kb.search(principal, question, collection_ids, top_k, "hybrid", filters)
+        results = await self.kb.search(principal, question, collection_ids, top_k, "hybrid", filters,
+                                       query_vector=vector)
         provider, model_name, model_id = await self.llm.resolve(model)
         reply_tokens = self.settings.kb_ask_reply_tokens
         room = await self.llm.context_length(provider, model_name) - reply_tokens
