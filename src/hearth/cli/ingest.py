@@ -64,8 +64,7 @@ async def _collection(kb: KnowledgeService, runtime: Runtime, principal: Princip
 
 async def _follow(runtime: Runtime, job_id: str, report: Report) -> Job:
     while True:
-        async with runtime.sessions() as session:
-            job = await session.get(Job, job_id)
+        job = await runtime.job_store.get(job_id)
         assert job is not None
         report(job.progress_done, job.progress_total or 0, job.stage or job.state)
         if job.state in TERMINAL:
