@@ -6,10 +6,14 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass, field
+from typing import Any
 
+from cachetools import LRUCache
 from prometheus_client import CollectorRegistry
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from hearth.agents.mcp import McpConnections
+from hearth.agents.pool import RunPool
 from hearth.agents.tools.base import ToolRegistry
 from hearth.core.errors import ConfigurationError
 from hearth.core.settings import Settings
@@ -28,7 +32,7 @@ from hearth.rag.embedders.minilm import MiniLMEmbedder
 from hearth.services.readiness import CheckResult, Readiness, database_check
 
 BUILTIN_PLUGINS = ["hearth.webhooks.delivery", "hearth.services.chat_titles", "hearth.rag.ingest",
-                   "hearth.agents.tools.builtin"]
+                   "hearth.agents.tools.builtin", "hearth.services.agent_runs"]
 
 
 @dataclass
@@ -46,6 +50,17 @@ class Runtime:
     kb: KnowledgeComponents
     tools: ToolRegistry = field(default_factory=ToolRegistry)
     jobs: JobQueue = field(init=False)
+    mcp: McpConnections = field(init=False)
+    agent_pool: RunPool = field(init=False)
+    # Results of `pure` tools by (tool, arguments), shared by every run in this process.
+    tool_cache: LRUCache[tuple[str, str], Any] = field(init=False)
+
+    async def close(self) -> None:
+        await self.jobs.stop(self.settings.job_shutdown_grace_s)
+        await self.mcp.close()
+        await self.llm.close()
+        await self.kb.index.close()
+        await self.engine.dispose()
 
     def runner(self, worker_id: str) -> JobRunner:
         return JobRunner(self.job_store, self.job_registry, self.bus, self.job_metrics, worker_id,
@@ -66,6 +81,9 @@ def build_runtime(settings: Settings) -> Runtime:
         kb=build_knowledge(settings, sessions, registry, embedder),
     )
     runtime.jobs = _build_queue(runtime)
+    runtime.mcp = McpConnections(settings.mcp_idle_timeout_s)
+    runtime.agent_pool = RunPool(settings.agent_max_concurrent_runs, settings.agent_max_concurrent_runs_per_agent)
+    runtime.tool_cache = LRUCache(maxsize=max(1, settings.agent_tool_cache_size))
     runtime.readiness.register("database", database_check(engine))
     runtime.readiness.register("queue", _component_check(runtime.jobs))
     runtime.readiness.register("providers", _component_check(runtime.llm))

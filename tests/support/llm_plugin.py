@@ -1,11 +1,13 @@
 """Scripted LLM providers for tests, registered through the plugin hook like any third-party
-provider: `fake` (roomy), `tiny` (a 160-token window) and `slow` (streams one word every 0.1 s)."""
+provider: `fake` (roomy), `tiny` (a 160-token window), `slow` (streams one word every 0.1 s), and
+`agent` / `agent-notools` (the agent script, with and without native tool calling)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from hearth.llm.messages import ChatRequest
+from tests.support.agent_script import agent_script, register_tools
 from hearth.llm.providers.fake import FakeProvider
 from hearth.rag.reranking import RERANK_PROMPT
 from hearth.services.chat_titles import PROMPT as TITLE_PROMPT
@@ -35,3 +37,6 @@ def register(runtime: Runtime) -> None:
     runtime.llm.add(FakeProvider(scripted, name="fake"))
     runtime.llm.add(FakeProvider(scripted, name="tiny", context_length=160))
     runtime.llm.add(FakeProvider(scripted, name="slow", stream_delay_s=0.1))
+    runtime.llm.add(FakeProvider(agent_script, name="agent", models=("scripted",)))
+    runtime.llm.add(FakeProvider(agent_script, name="agent-notools", models=("scripted",), tools=False))
+    register_tools(runtime)

@@ -13,6 +13,8 @@ from hearth.api.state import AppState
 from hearth.core.errors import Forbidden, Unauthenticated
 from hearth.core.scopes import Principal, Scope
 from hearth.core.settings import Settings
+from hearth.services.agent_runs import AgentRunService
+from hearth.services.agents import AgentService
 from hearth.services.api_keys import ApiKeyService
 from hearth.services.auth import AuthService
 from hearth.services.chat import ChatService
@@ -131,6 +133,18 @@ def get_answer_service(state: State, kb: KnowledgeServiceDep) -> KnowledgeAnswer
 
 
 AnswerServiceDep = Annotated[KnowledgeAnswerService, Depends(get_answer_service)]
+
+
+def get_agent_service(state: State) -> AgentService:
+    return AgentService(state.sessions, state.runtime.tools, state.llm, state.settings)
+
+
+def get_agent_run_service(state: State) -> AgentRunService:
+    return AgentRunService(state.runtime)
+
+
+AgentServiceDep = Annotated[AgentService, Depends(get_agent_service)]
+AgentRunServiceDep = Annotated[AgentRunService, Depends(get_agent_run_service)]
 AuthServiceDep = Annotated[AuthService, Depends(get_auth_service)]
 UserServiceDep = Annotated[UserService, Depends(get_user_service)]
 ApiKeyServiceDep = Annotated[ApiKeyService, Depends(get_api_key_service)]

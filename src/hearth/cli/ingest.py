@@ -92,10 +92,7 @@ async def ingest(settings: Settings, files: list[Path], collection_name: str, em
             stored = {d.id: d for d in await KnowledgeRepository(session).documents_by_ids(queued)}
         return collection, [stored.get(d.id, d) if d.status == "queued" else d for d in documents]
     finally:
-        await runtime.jobs.stop(settings.job_shutdown_grace_s)
-        await runtime.llm.close()
-        await runtime.kb.index.close()
-        await runtime.engine.dispose()
+        await runtime.close()
 
 
 def ingest_command(

@@ -38,7 +38,6 @@ async def _run(settings) -> None:  # type: ignore[no-untyped-def]
                  kinds=runtime.job_registry.kinds())
         await stop.wait()
         log.info("worker stopping", grace_s=settings.job_shutdown_grace_s)
-        await runtime.jobs.stop(settings.job_shutdown_grace_s)
     finally:
-        await runtime.engine.dispose()
+        await runtime.close()
     log.info("worker stopped")

@@ -58,3 +58,12 @@ async def ensure_public_url(url: str, *, allow_private: bool = False) -> None:
         raise InvalidInput(
             f"the URL resolves to a non-public address ({', '.join(blocked) or 'none'}); refused", field="url"
         )
+
+
+async def ensure_allowed_url(url: str, allow_hosts: list[str]) -> None:
+    """Like ensure_public_url, except that hosts (or host:port) on the allow list may be private."""
+    host, port = parse_http_url(url)
+    allowed = {h.lower() for h in allow_hosts}
+    if host.lower() in allowed or f"{host.lower()}:{port}" in allowed:
+        return
+    await ensure_public_url(url)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import (
@@ -70,6 +70,20 @@ class Settings(BaseSettings):
         default_factory=list, description="Hosts (or host:port) http_fetch may reach even on private addresses.")
     http_fetch_max_bytes: int = Field(default=1_048_576, ge=1024)
     http_fetch_timeout_s: float = Field(default=15.0, gt=0)
+    # agents
+    agent_max_concurrent_runs: int = Field(default=8, ge=1, description="Agent runs working at once, all agents")
+    agent_max_concurrent_runs_per_agent: int = Field(default=4, ge=1)
+    agent_max_depth: int = Field(default=3, ge=1, le=10, description="Nesting of agents asking agents")
+    agent_max_visits: int = Field(default=3, ge=1, le=20,
+                                  description="Times one agent may take over or be asked within one run")
+    agent_tool_output_chars: int = Field(default=8000, ge=256, description="Tool output longer than this is cut")
+    agent_trace_chars: int = Field(default=4000, ge=256, description="Step inputs/outputs are stored up to this")
+    agent_tool_cache_size: int = Field(default=1024, ge=0, description="Results of pure tools kept, per process")
+    mcp_servers: list[dict[str, Any]] = Field(
+        default_factory=list, description="MCP servers every agent may use, as JSON objects like an agent's")
+    mcp_allow_hosts: list[str] = Field(
+        default_factory=list, description="Hosts (or host:port) an agent's MCP server URL may use even if private.")
+    mcp_idle_timeout_s: float = Field(default=300.0, gt=0, description="An unused MCP connection is closed")
 
     # webhooks
     allow_private_webhooks: bool = False

@@ -8,11 +8,11 @@ import asyncio
 from hearth.core.errors import InvalidInput
 from hearth.core.logging import get_logger
 from hearth.core.settings import Settings
-from hearth.llm.messages import ModelInfo
+from hearth.llm.messages import Capabilities, ModelInfo
 from hearth.llm.metrics import LLMMetrics
 from hearth.llm.provider import Provider, ProviderError
-from hearth.rag.embedders.minilm import MiniLMEmbedder
 from hearth.llm.resilience import CircuitBreaker, ResilientProvider, RetryPolicy
+from hearth.rag.embedders.minilm import MiniLMEmbedder
 
 log = get_logger("hearth.llm")
 LOCAL_CHAT_MODEL = "local/qwen2.5-0.5b-instruct"
@@ -27,7 +27,7 @@ class LLMRegistry:
         self.providers: dict[str, ResilientProvider] = {}
         self._default_chat: str | None = settings.chat_model
         self._decide_lock = asyncio.Lock()
-        self._context_lengths: dict[str, int] = {}
+        self._capabilities: dict[str, Capabilities] = {}
 
     def add(self, provider: Provider) -> ResilientProvider:
         s = self.settings
@@ -83,17 +83,22 @@ class LLMRegistry:
         provider, name = self.split(full)
         return provider, name, full
 
-    async def context_length(self, provider: ResilientProvider, model_name: str) -> int:
-        """The model's context window as its provider reports it (cached per process)."""
+    async def capabilities(self, provider: ResilientProvider, model_name: str) -> Capabilities:
+        """The model's capabilities as its provider reports them (cached per process)."""
         key = f"{provider.name}/{model_name}"
-        if key not in self._context_lengths:
+        if key not in self._capabilities:
             try:
                 models = await provider.list_models()
             except ProviderError:
                 models = []
-            found = next((m.capabilities.context_length for m in models if m.name == model_name), None)
-            self._context_lengths[key] = found or DEFAULT_CONTEXT_LENGTH
-        return self._context_lengths[key]
+            found = next((m.capabilities for m in models if m.name == model_name), None)
+            if found is None:
+                return Capabilities(context_length=DEFAULT_CONTEXT_LENGTH)  # unknown now; ask again next time
+            self._capabilities[key] = found
+        return self._capabilities[key]
+
+    async def context_length(self, provider: ResilientProvider, model_name: str) -> int:
+        return (await self.capabilities(provider, model_name)).context_length or DEFAULT_CONTEXT_LENGTH
 
     async def list_models(self) -> tuple[list[ModelInfo], dict[str, str]]:
         await self.default_chat_model()

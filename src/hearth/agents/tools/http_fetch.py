@@ -12,7 +12,7 @@ import httpx
 from pydantic import BaseModel, Field
 
 from hearth.agents.tools.base import Tool, ToolContext, ToolError
-from hearth.core.netguard import ensure_public_url, parse_http_url
+from hearth.core.netguard import ensure_allowed_url
 from hearth.rag.parsing.html import parse_html
 
 MAX_REDIRECTS = 5
@@ -26,19 +26,11 @@ class HttpFetchArguments(BaseModel):
     content_type: Annotated[str, Field(max_length=100)] = "application/json"
 
 
-async def guard(url: str, allow_hosts: list[str]) -> None:
-    host, port = parse_http_url(url)
-    if host.lower() in allow_hosts or f"{host.lower()}:{port}" in allow_hosts:
-        return
-    await ensure_public_url(url)
-
-
 async def fetch(args: HttpFetchArguments, allow_hosts: list[str], max_bytes: int, timeout_s: float) -> dict[str, Any]:
     url, method, body = args.url, args.method, args.body
-    allow = [h.lower() for h in allow_hosts]
     async with httpx.AsyncClient(timeout=timeout_s, follow_redirects=False, trust_env=False) as client:
         for _ in range(MAX_REDIRECTS + 1):
-            await guard(url, allow)
+            await ensure_allowed_url(url, allow_hosts)
             headers = {"content-type": args.content_type} if body is not None else {}
             async with client.stream(method, url, content=body, headers=headers) as response:
                 if response.is_redirect and "location" in response.headers:

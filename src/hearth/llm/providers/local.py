@@ -16,7 +16,7 @@ from hearth.core.errors import Unavailable
 from hearth.llm import bundled
 from hearth.llm.messages import Capabilities, ChatRequest, ChatResult, Message, ModelInfo, StreamDelta, Usage
 from hearth.llm.provider import ProviderError
-from hearth.llm.providers.local_tools import parse_reply, prompt_messages, reply_schema
+from hearth.llm.tool_emulation import parse_reply, prompt_messages, reply_schema
 from hearth.rag.embedders.minilm import MiniLMEmbedder
 
 # Chat-template tokens around each message (<|im_start|>role\n ... <|im_end|>\n).

@@ -1,12 +1,19 @@
 """Tool calling for a model without native tool support: the tools are described in the system
-prompt and the reply is constrained by a JSON-schema grammar to either one tool call or an answer."""
+prompt and the reply is constrained by a JSON schema to either one tool call or an answer. The bundled
+model does this inside its provider (a llama.cpp grammar); for any other provider whose model lacks
+native tools, `emulated_chat` sends the schema as the provider's structured-output request (`format`
+on Ollama, `response_format` on OpenAI-compatible servers)."""
 
 from __future__ import annotations
 
 import json
-from typing import Any
+import uuid
+from typing import TYPE_CHECKING, Any
 
 from hearth.llm.messages import ChatRequest, ChatResult, Message, ToolCall, ToolSpec
+
+if TYPE_CHECKING:
+    from hearth.llm.provider import Provider
 
 _INSTRUCTIONS = (
     "You can call tools. Reply with one JSON object and nothing else: "
@@ -70,3 +77,17 @@ def parse_reply(model: str, text: str, call_id: str) -> ChatResult:
     if isinstance(value, dict) and isinstance(value.get("answer"), str):
         return ChatResult(model=model, content=value["answer"])
     return ChatResult(model=model, content=text)
+
+
+async def emulated_chat(provider: Provider, request: ChatRequest) -> ChatResult:
+    if not request.tools or request.tool_choice == "none":
+        return await provider.chat(request.model_copy(update={"tools": []}))
+    constrained = request.model_copy(update={
+        "messages": prompt_messages(request), "tools": [], "tool_choice": "none",
+        "json_schema": reply_schema(request.tools, request.tool_choice),
+        "temperature": 0.0 if request.temperature is None else request.temperature,
+    })
+    raw = await provider.chat(constrained)
+    result = parse_reply(request.model, raw.content, f"call_{uuid.uuid4().hex[:12]}")
+    result.usage = raw.usage
+    return result
