@@ -7,6 +7,8 @@ from __future__ import annotations
 import argparse
 import os
 
+import anyio
+
 from mcp.server.mcpserver import MCPServer
 
 server = MCPServer("hearth-test-tools")
@@ -22,6 +24,13 @@ def add(a: int, b: int) -> int:
 def shout(text: str) -> str:
     """Return the text in capitals."""
     return text.upper()
+
+
+@server.tool()
+async def nap(seconds: float) -> str:
+    """Sleep, then say so."""
+    await anyio.sleep(seconds)
+    return "rested"
 
 
 @server.tool()

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from hearth.agents.definition import McpServer
@@ -102,8 +102,7 @@ async def _list_tools(client: Any, server: McpServer) -> list[McpTool]:
     while True:
         page = await client.list_tools(cursor=cursor)
         for tool in page.tools:
-            if server.tools is None or tool.name in server.tools:
-                tools.append(McpTool(server, tool.name, tool.description or "", dict(tool.input_schema)))
+            tools.append(McpTool(server, tool.name, tool.description or "", dict(tool.input_schema)))
         cursor = page.next_cursor
         if not cursor:
             return tools
@@ -133,7 +132,9 @@ class McpConnections:
         return connection
 
     async def tools(self, server: McpServer) -> list[McpTool]:
-        return (await self._connection(server)).tools
+        # Agents sharing a connection may set their own timeouts and tool filters.
+        listed = (await self._connection(server)).tools
+        return [replace(t, server=server) for t in listed if server.tools is None or t.name in server.tools]
 
     async def call(self, tool: McpTool, arguments: dict[str, Any]) -> Any:
         connection = await self._connection(tool.server)
