@@ -242,3 +242,41 @@ async def test_users_cannot_reach_each_others_agents_or_runs(client: httpx.Async
                                  json={"name": "sneaky", "handoffs": [agent["id"]]})
     assert response.status_code == 422 and "no such agents" in response.text
     assert (await client.get(f"{API}/agents/{agent['id']}", headers=alice.headers)).json()["version"] == 1
+
+
+async def _queued_positions(client: httpx.AsyncClient, owner: Account, agent_ids: list[str],
+                            active: int) -> dict[str, Any]:
+    """Poll until `active` runs are running or waiting in the pool: (agent, status, position) by run."""
+    for _ in range(100):
+        runs = [r for a in agent_ids
+                for r in (await client.get(f"{API}/agents/{a}/runs", headers=owner.headers)).json()["items"]]
+        current = [r for r in runs if r["status"] == "running" or r["queue_position"] is not None]
+        if len(current) == active:
+            return {r["id"]: (r["agent_id"], r["status"], r["queue_position"]) for r in current}
+        await asyncio.sleep(0.05)
+    raise AssertionError("no run was ever queued")
+
+
+async def test_the_pool_limits_runs_and_shows_queue_positions(make_client: Any) -> None:
+    client = await make_client(agent_max_concurrent_runs=2)
+    alice = await sign_up(client, "alice@example.com")
+    solo = await make_agent(client, alice, "slow", name="solo", tools=["calculator"], max_steps=100,
+                            time_budget_s=1, max_concurrent_runs=1)
+    other = await make_agent(client, alice, "slow", name="other", tools=["calculator"], max_steps=100, time_budget_s=1)
+
+    # Per agent: the second run of `solo` waits while a run of `other` starts at once.
+    first = asyncio.create_task(run(client, alice, solo["id"]))
+    await asyncio.sleep(0.2)
+    tasks = [asyncio.create_task(run(client, alice, solo["id"])), asyncio.create_task(run(client, alice, other["id"]))]
+    seen = await _queued_positions(client, alice, [solo["id"], other["id"]], 3)
+    assert sorted(seen.values()) == [(other["id"], "running", None), (solo["id"], "queued", 1),
+                                     (solo["id"], "running", None)]
+    results = await asyncio.gather(first, *tasks)
+    assert [r["stop_reason"] for r in results] == ["time_budget"] * 3
+
+    # Globally: with two running, a third run of either agent waits its turn.
+    tasks = [asyncio.create_task(run(client, alice, a["id"])) for a in (solo, other, other)]
+    seen = await _queued_positions(client, alice, [solo["id"], other["id"]], 3)
+    assert sum(1 for _, status, _ in seen.values() if status == "running") == 2
+    assert [p for _, status, p in seen.values() if status == "queued"] == [1]
+    assert all(r["status"] == "stopped" for r in await asyncio.gather(*tasks))
