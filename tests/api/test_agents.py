@@ -269,8 +269,9 @@ async def test_the_pool_limits_runs_and_shows_queue_positions(make_client: Any) 
     await asyncio.sleep(0.2)
     tasks = [asyncio.create_task(run(client, alice, solo["id"])), asyncio.create_task(run(client, alice, other["id"]))]
     seen = await _queued_positions(client, alice, [solo["id"], other["id"]], 3)
-    assert sorted(seen.values()) == [(other["id"], "running", None), (solo["id"], "queued", 1),
-                                     (solo["id"], "running", None)]
+    names = {solo["id"]: "solo", other["id"]: "other"}
+    assert sorted((names[a], status, position or 0) for a, status, position in seen.values()) == [
+        ("other", "running", 0), ("solo", "queued", 1), ("solo", "running", 0)]
     results = await asyncio.gather(first, *tasks)
     assert [r["stop_reason"] for r in results] == ["time_budget"] * 3
 
