@@ -81,6 +81,15 @@ async def test_models_without_native_tools_use_them_through_emulation(client: ht
     provider = client.app.state.hearth.runtime.llm.providers["agent-notools"].inner  # type: ignore[attr-defined]
     first = provider.requests[0]
     assert first.tools == [] and "calculator" in json.dumps(first.json_schema)
+    assert "answer" in json.dumps(first.json_schema)  # auto: a call or an answer
+
+    # `tool_use: first` makes the first step a required call (no answer option), later steps free.
+    provider.requests.clear()
+    await client.patch(f"{API}/agents/{agent['id']}", headers=alice.headers, json={"tool_use": "first"})
+    result = await run(client, alice, agent["id"], "what is 17*23?")
+    assert "391" in result["output"]
+    first, second = provider.requests[0], provider.requests[1]
+    assert "answer" not in json.dumps(first.json_schema) and "answer" in json.dumps(second.json_schema)
 
 
 async def test_independent_tool_calls_run_in_parallel(client: httpx.AsyncClient) -> None:

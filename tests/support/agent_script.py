@@ -42,6 +42,8 @@ class Script:
         self.offered = [t.name for t in request.tools]
         if self.emulated:  # the tool names are in the schema the emulation sends
             self.offered = re.findall(r'"enum": \["([^"]+)"\]', json.dumps(request.json_schema))
+        # Asked for an answer, not a tool call (the run loop does this after a repeated call).
+        self.forced = not self.offered if self.emulated else request.tool_choice == "none"
 
     def call(self, *calls: tuple[str, dict[str, Any]]) -> ChatResult | str:
         if self.emulated:
@@ -85,7 +87,7 @@ async def agent_script(request: ChatRequest) -> ChatResult | str:
             await asyncio.sleep(0.3)
             return s.call(("calculator", {"expression": f"{n}+1"}))
         case "repeat":
-            return s.call(("calculator", {"expression": "2+2"})) if s.offered else s.answer("four, finally")
+            return s.answer("four, finally") if s.forced else s.call(("calculator", {"expression": "2+2"}))
         case "handoff" | "pingpong":
             if s.scenario == "handoff" and n > 0:
                 return s.answer("should not happen: A kept the conversation")

@@ -8,7 +8,6 @@ import argparse
 import os
 
 import anyio
-
 from mcp.server.mcpserver import MCPServer
 
 server = MCPServer("hearth-test-tools")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -45,6 +45,9 @@ class AgentConfig(BaseModel):
     temperature: float | None = Field(default=None, ge=0, le=2)
     tools: list[str] = Field(default_factory=list, max_length=64)
     mcp_servers: list[McpServer] = Field(default_factory=list, max_length=8)
+    tool_use: Literal["auto", "first"] = Field(
+        default="auto", description="`first`: the first model step must call one of the tools. Small local models "
+                                    "often guess instead of calling a tool; this makes them look things up first.")
     max_steps: int = Field(default=8, ge=1, le=100, description="Model calls before the run stops")
     time_budget_s: float = Field(default=120.0, gt=0, le=3600)
     output_schema: dict[str, Any] | None = Field(default=None, description="JSON schema the final answer follows")

@@ -18,26 +18,43 @@ if TYPE_CHECKING:
 _INSTRUCTIONS = (
     "You can call tools. Reply with one JSON object and nothing else: "
     '{{"tool": "<tool name>", "arguments": {{...}}}} to call a tool{answer_clause}. '
-    "Use a tool whenever it can compute or look up the answer; after a tool result, answer with it.\n"
+    "Call a tool when it can compute or look up what the user asks; otherwise answer directly. "
+    "After a tool result, answer with it.\n"
     "Tools:\n{tools}"
 )
+_ANSWER_NOW = 'Reply with one JSON object and nothing else: {"answer": "<your answer>"}. Answer the user now.'
+_ANSWER_SCHEMA = {"type": "object", "properties": {"answer": {"type": "string"}}, "required": ["answer"]}
+
+
+def lean_parameters(parameters: dict[str, Any]) -> dict[str, Any]:
+    """The arguments a small model is asked to fill: required ones, plus optional scalars. Optional
+    lists and objects (ids, filters) invite invented values, so a model without native tools leaves
+    them to their defaults."""
+    required = set(parameters.get("required", []))
+    properties = {name: schema for name, schema in (parameters.get("properties") or {}).items()
+                  if name in required or schema.get("type") not in ("array", "object", None)}
+    return {**parameters, "properties": properties, "additionalProperties": False}
 
 
 def reply_schema(tools: list[ToolSpec], tool_choice: str) -> dict[str, Any]:
+    if tool_choice == "none":  # an answer in the same JSON form the earlier turns used
+        return _ANSWER_SCHEMA
     chosen = [t for t in tools if tool_choice in ("auto", "required") or t.name == tool_choice]
     options: list[dict[str, Any]] = [
         {"type": "object",
-         "properties": {"tool": {"type": "string", "enum": [t.name]}, "arguments": t.parameters},
+         "properties": {"tool": {"type": "string", "enum": [t.name]}, "arguments": lean_parameters(t.parameters)},
          "required": ["tool", "arguments"]}
         for t in chosen
     ]
     if tool_choice == "auto":
-        options.append({"type": "object", "properties": {"answer": {"type": "string"}}, "required": ["answer"]})
+        options.append(_ANSWER_SCHEMA)
     return options[0] if len(options) == 1 else {"anyOf": options}
 
 
 def tool_prompt(tools: list[ToolSpec], tool_choice: str) -> str:
-    listing = "\n".join(f"- {t.name}: {t.description} Arguments (JSON schema): {json.dumps(t.parameters)}"
+    if tool_choice == "none":
+        return _ANSWER_NOW
+    listing = "\n".join(f"- {t.name}: {t.description} Arguments (JSON schema): {json.dumps(lean_parameters(t.parameters))}"
                         for t in tools)
     clause = ', or {"answer": "<your answer>"} to answer the user' if tool_choice == "auto" else ""
     return _INSTRUCTIONS.format(answer_clause=clause, tools=listing)
@@ -56,7 +73,7 @@ def prompt_messages(request: ChatRequest) -> list[Message]:
                                                       f"{m.content}"))
         else:
             out.append(m)
-    if request.tools and request.tool_choice != "none":
+    if request.tools:
         guide = tool_prompt(request.tools, request.tool_choice)
         if out and out[0].role == "system":
             out[0] = Message(role="system", content=f"{out[0].content}\n\n{guide}")
@@ -80,8 +97,8 @@ def parse_reply(model: str, text: str, call_id: str) -> ChatResult:
 
 
 async def emulated_chat(provider: Provider, request: ChatRequest) -> ChatResult:
-    if not request.tools or request.tool_choice == "none":
-        return await provider.chat(request.model_copy(update={"tools": []}))
+    if not request.tools:
+        return await provider.chat(request)
     constrained = request.model_copy(update={
         "messages": prompt_messages(request), "tools": [], "tool_choice": "none",
         "json_schema": reply_schema(request.tools, request.tool_choice),

@@ -12,7 +12,7 @@ from hearth.agents.tools.base import Tool, ToolContext, ToolError
 
 
 class CalculatorArguments(BaseModel):
-    expression: Annotated[str, Field(min_length=1, max_length=500, description="e.g. 17*23 or (2+3)**2/4")]
+    expression: Annotated[str, Field(min_length=1, max_length=200, description="e.g. 17*23 or (2+3)**2/4")]
 
 
 def evaluate(expression: str) -> int | float:

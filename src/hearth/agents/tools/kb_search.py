@@ -36,5 +36,6 @@ async def run(ctx: ToolContext, args: Any) -> dict[str, Any]:
                          "score": round(r.score, 4), "text": r.chunk.text[:MAX_TEXT]} for r in results]}
 
 
-TOOL = Tool(name="kb_search", description="Search your knowledge base documents for passages about a query.",
+TOOL = Tool(name="kb_search", description="Search the user's documents (their knowledge base: notes, files, handbooks) for passages "
+                        "about a query. Use it for any question about their documents or facts that may be in them.",
             arguments=KbSearchArguments, handler=run, scope=Scope.KB_READ, timeout_s=30)

@@ -16,6 +16,7 @@ from hearth.core.errors import Unavailable
 from hearth.llm import bundled
 from hearth.llm.messages import Capabilities, ChatRequest, ChatResult, Message, ModelInfo, StreamDelta, Usage
 from hearth.llm.provider import ProviderError
+from hearth.llm.providers import qwen_tools
 from hearth.llm.tool_emulation import parse_reply, prompt_messages, reply_schema
 from hearth.rag.embedders.minilm import MiniLMEmbedder
 
@@ -78,15 +79,21 @@ class LocalProvider:
         ]
 
     def _completion_args(self, request: ChatRequest) -> dict[str, Any]:
+        if request.tools and request.tool_choice not in ("auto", "none"):
+            # A call is required: the JSON grammar guarantees one.
+            prompt = prompt_messages(request)
+        else:
+            prompt = qwen_tools.messages(request, offer_tools=request.tool_choice == "auto")
         args: dict[str, Any] = {
-            "messages": [{"role": m.role, "content": m.content} for m in prompt_messages(request)],
+            "messages": [{"role": m.role, "content": m.content} for m in prompt],
             "temperature": 0.2 if request.temperature is None else request.temperature,
             "max_tokens": request.max_tokens or 512,
             "stop": request.stop or None,
         }
-        if request.tools and request.tool_choice != "none":
-            args["response_format"] = {"type": "json_object", "schema": reply_schema(request.tools, request.tool_choice)}
+        if request.tools:
             args["temperature"] = 0.0 if request.temperature is None else request.temperature
+        if request.tools and request.tool_choice not in ("auto", "none"):
+            args["response_format"] = {"type": "json_object", "schema": reply_schema(request.tools, request.tool_choice)}
         elif request.json_schema is not None:
             args["response_format"] = ({"type": "json_object", "schema": request.json_schema}
                                        if request.json_schema else {"type": "json_object"})
@@ -101,7 +108,9 @@ class LocalProvider:
         choice = raw["choices"][0]
         text = choice["message"].get("content") or ""
         usage = Usage(prompt_tokens=raw["usage"]["prompt_tokens"], completion_tokens=raw["usage"]["completion_tokens"])
-        if request.tools and request.tool_choice != "none":
+        if request.tools and request.tool_choice == "auto":
+            result = qwen_tools.parse(request.model, text)
+        elif request.tools and request.tool_choice != "none":
             result = parse_reply(request.model, text, f"call_{uuid.uuid4().hex[:12]}")
         else:
             result = ChatResult(model=request.model, content=text,
@@ -110,8 +119,8 @@ class LocalProvider:
         return result
 
     async def stream(self, request: ChatRequest) -> AsyncIterator[StreamDelta]:
-        if request.tools and request.tool_choice != "none":
-            # A constrained JSON reply is only useful whole: produce it, then hand it over.
+        if request.tools:
+            # A reply that may be a tool call is only useful whole: produce it, then hand it over.
             result = await self.chat(request)
             if result.content:
                 yield StreamDelta(content=result.content)
