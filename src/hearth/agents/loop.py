@@ -142,43 +142,42 @@ class AgentLoop:
 
     async def _model(self, agent: AgentSnapshot, messages: list[Message], toolbox: Toolbox, depth: int,
                      tool_choice: str) -> ChatResult:
-        provider, name, full = await self.runtime.llm.resolve(agent.config.model)
-        native = (await self.runtime.llm.capabilities(provider, name)).tools
         system = f"{agent.config.instructions}\n\n{UNTRUSTED_NOTE}" if toolbox.tools else agent.config.instructions
         # A forced answer still offers the tools (tool_choice "none") so emulation keeps its JSON form.
-        request = ChatRequest(model=name, messages=[Message(role="system", content=system), *messages],
+        request = ChatRequest(model="", messages=[Message(role="system", content=system), *messages],
                               tools=toolbox.specs(), tool_choice=tool_choice if toolbox.tools else "auto",
                               temperature=agent.config.temperature)
-        timer = StepTimer()
-        self.trace.emit("model_started", agent_id=agent.id, agent=agent.name, model=full, depth=depth,
-                        native_tools=native)
-        result = await (provider.chat(request) if native or not toolbox.tools else emulated_chat(provider, request))
-        await self.usage.record(self.ctx.principal.user_id, full, result.usage)
-        summary = result.content or [{"tool": c.name, "arguments": c.arguments} for c in result.tool_calls]
-        await self.trace.record("model", agent.id, timer, input=messages[-1].content, output=summary, depth=depth,
-                                usage=result.usage, tool=full)
-        return result
+        return await self._complete(agent, request, depth, messages[-1].content)
 
     async def _final(self, agent: AgentSnapshot, messages: list[Message], content: str, depth: int) -> str:
         schema = agent.config.output_schema
         if schema is None or _follows(content, schema):
             return content
         # One more call, constrained to the schema (a grammar, `format` or `response_format` by provider).
-        provider, name, full = await self.runtime.llm.resolve(agent.config.model)
         ask = FORMAT_PROMPT.format(schema=json.dumps(schema))
-        request = ChatRequest(model=name, json_schema=schema, temperature=agent.config.temperature, messages=[
+        request = ChatRequest(model="", json_schema=schema, temperature=agent.config.temperature, messages=[
             Message(role="system", content=agent.config.instructions), *messages,
             Message(role="assistant", content=content), Message(role="user", content=ask)])
-        timer = StepTimer()
-        self.trace.emit("model_started", agent_id=agent.id, agent=agent.name, model=full, depth=depth,
-                        native_tools=False)
-        result = await provider.chat(request)
-        await self.usage.record(self.ctx.principal.user_id, full, result.usage)
-        await self.trace.record("model", agent.id, timer, input=ask, output=result.content, depth=depth,
-                                usage=result.usage, tool=full)
+        result = await self._complete(agent, request, depth, ask)
         if not _follows(result.content, schema):
             raise RunStopped("invalid_output", f"{agent.name}'s final answer does not follow its output schema")
         return result.content
+
+    async def _complete(self, agent: AgentSnapshot, request: ChatRequest, depth: int, shown_input: str) -> ChatResult:
+        """One model step on the agent's model: announced, emulating tools if the model has none,
+        its tokens counted and the step recorded."""
+        provider, name, full = await self.runtime.llm.resolve(agent.config.model)
+        native = (await self.runtime.llm.capabilities(provider, name)).tools
+        request = request.model_copy(update={"model": name})
+        timer = StepTimer()
+        self.trace.emit("model_started", agent_id=agent.id, agent=agent.name, model=full, depth=depth,
+                        native_tools=native)
+        result = await (provider.chat(request) if native or not request.tools else emulated_chat(provider, request))
+        await self.usage.record(self.ctx.principal.user_id, full, result.usage)
+        summary = result.content or [{"tool": c.name, "arguments": c.arguments} for c in result.tool_calls]
+        await self.trace.record("model", agent.id, timer, input=shown_input, output=summary, depth=depth,
+                                usage=result.usage, tool=full)
+        return result
 
     async def _handoff(self, current: AgentSnapshot, call: ToolCall, toolbox: Toolbox, calls: list[ToolCall],
                        messages: list[Message], depth: int) -> AgentSnapshot:

@@ -128,17 +128,17 @@ class McpConnections:
             if connection is None or not connection.alive:
                 connection = _Connection(server, self.idle_timeout_s)
                 self._connections[server.key()] = connection
-        await connection.ready()
         return connection
 
     async def tools(self, server: McpServer) -> list[McpTool]:
+        connection = await self._connection(server)
+        await connection.ready()
         # Agents sharing a connection may set their own timeouts and tool filters.
-        listed = (await self._connection(server)).tools
+        listed = connection.tools
         return [replace(t, server=server) for t in listed if server.tools is None or t.name in server.tools]
 
     async def call(self, tool: McpTool, arguments: dict[str, Any]) -> Any:
-        connection = await self._connection(tool.server)
-        client = await connection.ready()
+        client = await (await self._connection(tool.server)).ready()
         try:
             result = await asyncio.wait_for(client.call_tool(tool.name, arguments), tool.server.timeout_s)
         except TimeoutError:
