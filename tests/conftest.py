@@ -80,7 +80,7 @@ def make_settings(tmp_path: Any, database_url: str) -> Callable[..., Settings]:
             "database_url": database_url,
             "secret_key": TEST_SECRET,
             "auto_migrate": True,
-            "plugins": ["tests.support.jobs_plugin", "tests.support.llm_plugin"],
+            "plugins": ["tests.support.jobs_plugin", "tests.support.llm_plugin", "tests.support.workflow_plugin"],
             "chat_model": "fake/echo",
             "llm_provider": "local",
             "job_poll_interval_s": 0.05,

@@ -28,7 +28,8 @@ class Event:
 
 
 # Event types a webhook can subscribe to; features add theirs as they land.
-KNOWN_EVENTS = {"job.succeeded", "job.failed", "job.cancelled", "document.indexed"}
+KNOWN_EVENTS = {"job.succeeded", "job.failed", "job.cancelled", "document.indexed", "workflow.completed",
+                "workflow.failed", "workflow.cancelled", "workflow.waiting"}
 
 
 def is_known_event_pattern(pattern: str) -> bool:

@@ -30,9 +30,11 @@ from hearth.llm.registry import LLMRegistry, build_llm_registry
 from hearth.rag.components import KnowledgeComponents, build_knowledge
 from hearth.rag.embedders.minilm import MiniLMEmbedder
 from hearth.services.readiness import CheckResult, Readiness, database_check
+from hearth.workflows.kinds.base import StepKindRegistry
 
 BUILTIN_PLUGINS = ["hearth.webhooks.delivery", "hearth.services.chat_titles", "hearth.rag.ingest",
-                   "hearth.agents.tools.builtin", "hearth.services.agent_runs"]
+                   "hearth.agents.tools.builtin", "hearth.services.agent_runs", "hearth.workflows.kinds.builtin",
+                   "hearth.services.workflow_runs"]
 
 
 @dataclass
@@ -49,6 +51,7 @@ class Runtime:
     llm: LLMRegistry
     kb: KnowledgeComponents
     tools: ToolRegistry = field(default_factory=ToolRegistry)
+    step_kinds: StepKindRegistry = field(default_factory=StepKindRegistry)
     jobs: JobQueue = field(init=False)
     mcp: McpConnections = field(init=False)
     agent_pool: RunPool = field(init=False)

@@ -18,6 +18,10 @@ async def test_openapi_names_match_api_md(client: httpx.AsyncClient) -> None:
         "/api/v1/auth/logout": {"post"}, "/api/v1/users/me": {"get", "patch"}, "/api/v1/users": {"get"},
         "/api/v1/users/{user_id}": {"get", "patch", "delete"}, "/api/v1/api-keys": {"post", "get"},
         "/api/v1/api-keys/{key_id}": {"delete"}, "/health": {"get"}, "/ready": {"get"}, "/metrics": {"get"},
+        "/api/v1/workflows/definitions": {"post", "get"},
+        "/api/v1/workflows/definitions/{definition_id}": {"get", "put", "delete"},
+        "/api/v1/workflows/execute": {"post"}, "/api/v1/workflows/runs/{run_id}": {"get"},
+        "/api/v1/workflows/runs/{run_id}/cancel": {"post"}, "/api/v1/workflows/runs/{run_id}/resume": {"post"},
     }
     for path, methods in expected.items():
         assert path in paths, path

@@ -13,7 +13,7 @@ from hearth.api.metrics import HttpMetrics
 from hearth.api.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from hearth.api.openai_compat import routes as openai_compat
 from hearth.api.ratelimit import RateLimiter
-from hearth.api.routes import agents, api_keys, auth, chat, health, jobs, kb, models, tools, users, webhooks
+from hearth.api.routes import agents, api_keys, auth, chat, health, jobs, kb, models, tools, users, webhooks, workflows
 from hearth.api.state import AppState
 from hearth.core.logging import get_logger
 from hearth.core.settings import Settings, load_settings
@@ -62,6 +62,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(health.router)
     app.include_router(openai_compat.router)
-    for module in (auth, users, api_keys, models, chat, kb, tools, agents, jobs, webhooks):
+    for module in (auth, users, api_keys, models, chat, kb, tools, agents, workflows, jobs, webhooks):
         app.include_router(module.router, prefix=API_PREFIX)
     return app

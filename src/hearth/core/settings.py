@@ -85,6 +85,13 @@ class Settings(BaseSettings):
         default_factory=list, description="Hosts (or host:port) an agent's MCP server URL may use even if private.")
     mcp_idle_timeout_s: float = Field(default=300.0, gt=0, description="An unused MCP connection is closed")
 
+    # workflows
+    workflow_max_parallel_steps: int = Field(default=4, ge=1, le=64, description="Steps of one run working at once")
+    workflow_map_max_items: int = Field(default=1000, ge=1, description="Items one map step may fan out over")
+    workflow_max_output_bytes: int = Field(default=1_000_000, ge=1024, description="A step's output, as JSON")
+    workflow_output_preview_chars: int = Field(default=2000, ge=100,
+                                               description="Step outputs longer than this are cut in run views")
+
     # webhooks
     allow_private_webhooks: bool = False
     webhook_timeout_s: float = Field(default=10.0, gt=0)
