@@ -302,3 +302,32 @@ async def test_users_cannot_see_or_run_each_others_workflows(client: httpx.Async
     assert still["state"] == "waiting"
     runs = (await client.get(f"{API}/definitions/{defined}/runs", headers=alice.headers)).json()["items"]
     assert [r["id"] for r in runs] == [started["run_id"]]
+
+
+async def test_a_run_ends_with_its_job_when_the_job_is_cancelled_before_it_starts(make_client) -> None:
+    client = await make_client(job_workers=0)  # nothing picks the job up
+    owner = await sign_up(client, "a@example.com")
+    started = await execute(client, owner, await define(client, owner, {"steps": [effect("never")]}))
+    assert (await client.post(f"/api/v1/jobs/{started['job_id']}/cancel", headers=owner.headers)).status_code == 200
+    run = (await client.get(f"{API}/runs/{started['run_id']}", headers=owner.headers)).json()
+    assert run["state"] == "cancelled" and run["steps"][0]["state"] == "cancelled"
+
+    second = await execute(client, owner, await define(client, owner, {"steps": [effect("never")]}, "other"))
+    cancelled = await client.post(f"{API}/runs/{second['run_id']}/cancel", headers=owner.headers)
+    assert cancelled.json()["state"] == "cancelled"
+    job = (await client.get(f"/api/v1/jobs/{second['job_id']}", headers=owner.headers)).json()
+    assert job["state"] == "cancelled"
+
+
+async def test_a_key_without_the_chat_scope_cannot_save_an_llm_step(client: httpx.AsyncClient) -> None:
+    owner = await sign_up(client, "a@example.com")
+    key = await client.post("/api/v1/api-keys", headers=owner.headers, json={"name": "flows", "scopes": ["workflows"]})
+    assert key.status_code == 201, key.text
+    headers = {"Authorization": f"Bearer {key.json()['key']}"}
+    definition = {"steps": [{"id": "talk", "kind": "llm", "prompt": "hi"},
+                            {"id": "each", "kind": "map", "items": [1], "step": {"kind": "kb_search", "query": "x"}}]}
+    response = await client.post(f"{API}/definitions", headers=headers, json={"name": "x", "definition": definition})
+    assert response.status_code == 422
+    problems = {p["step"]: p["problem"] for p in response.json()["errors"]}
+    assert problems == {"talk": "a llm step needs the chat scope, which this credential lacks",
+                        "each": "a kb_search step needs the kb:read scope, which this credential lacks"}

@@ -44,6 +44,10 @@ class WorkflowRepository:
             stmt = stmt.where(WorkflowRun.owner_id == owner_id)
         return (await self.session.execute(stmt)).scalar_one_or_none()
 
+    async def run_by_job(self, job_id: str) -> WorkflowRun | None:
+        stmt = select(WorkflowRun).where(WorkflowRun.job_id == job_id)
+        return (await self.session.execute(stmt)).scalar_one_or_none()
+
     async def runs(self, definition_id: str, owner_id: str, limit: int, cursor: str | None) -> Page[WorkflowRun]:
         stmt = select(WorkflowRun).where(WorkflowRun.definition_id == definition_id, WorkflowRun.owner_id == owner_id)
         return to_page(list((await self.session.execute(newest_first(stmt, WorkflowRun, limit, cursor))).scalars()),

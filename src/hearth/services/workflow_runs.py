@@ -13,6 +13,7 @@ from hearth.db.tables import WorkflowRun, WorkflowRunStep
 from hearth.events import Event
 from hearth.jobs.context import JobCancelled, JobContext, JobFailed
 from hearth.jobs.registry import JobSpec
+from hearth.jobs.states import TERMINAL_STATES
 from hearth.repositories.jobs import JobRepository
 from hearth.repositories.pagination import Page
 from hearth.repositories.workflows import WorkflowRepository
@@ -64,8 +65,13 @@ class WorkflowRunService:
     async def get(self, principal: Principal, run_id: str) -> WorkflowRun:
         async with self.sessions() as session:
             run = await WorkflowRepository(session).run(run_id, principal.user_id)
+            job = await JobRepository(session).get(run.job_id) if run is not None and run.job_id else None
         if run is None:
             raise NotFound("no such workflow run")
+        if run.state in ("queued", "running") and job is not None and job.state in ("failed", "cancelled"):
+            # The job ended without concluding the run (cancelled through /jobs, say): the run ends with it.
+            await self.conclude_orphan(run.id, job.state, job.error or f"the run's job was {job.state}")
+            return await self.get(principal, run_id)
         return run
 
     async def steps(self, run: WorkflowRun) -> list[WorkflowRunStep]:
@@ -88,24 +94,30 @@ class WorkflowRunService:
             raise Conflict(f"the run has already {run.state}")
         async with self.sessions() as session:
             await WorkflowRepository(session).update_run(run.id, cancel_requested=True)
+            job = None
             if run.job_id:
-                await JobRepository(session).cancel(run.job_id, utcnow())
+                jobs = JobRepository(session)
+                await jobs.cancel(run.job_id, utcnow())
+                job = await jobs.get(run.job_id)
             await session.commit()
-        if run.state in ("queued", "waiting"):  # no worker is executing it, so nobody else will conclude it
-            await self._cancel_idle(run)
+        if run.state in ("queued", "waiting") or job is None or job.state in TERMINAL_STATES:
+            # No worker is executing it (a job waiting to be retried is cancelled at once), so nobody else will.
+            await self.conclude_orphan(run.id, "cancelled", "cancelled by request")
         return await self.get(principal, run_id)
 
-    async def _cancel_idle(self, run: WorkflowRun) -> None:
+    async def conclude_orphan(self, run_id: str, state: str, error: str) -> None:
+        """End a run that no worker is executing, unless it has already ended."""
         async with self.sessions() as session:
             repo = WorkflowRepository(session)
-            if not await repo.update_run(run.id, only_in=("queued", "waiting"), state="cancelled",
-                                         error="cancelled by request", finished_at=utcnow()):
+            run = await repo.run(run_id)
+            if run is None or not await repo.update_run(run.id, only_in=("queued", "running", "waiting"), state=state,
+                                                        error=error, finished_at=utcnow()):
                 return
             for step in await repo.steps(run.id):
                 if step.state not in STEP_TERMINAL:
-                    await repo.update_step(run.id, step.step_id, state="cancelled", error="the run was cancelled")
+                    await repo.update_step(run.id, step.step_id, state="cancelled", error="the run was cancelled" if state == "cancelled" else "the run failed")
             await session.commit()
-        await self._announce(run, "cancelled", "cancelled by request")
+        await self._announce(run, state, error)
 
     async def resume(self, principal: Principal, run_id: str, step_id: str | None, data: Any) -> WorkflowRun:
         run = await self.get(principal, run_id)
@@ -201,6 +213,19 @@ def register(runtime: Runtime) -> None:
     async def run_workflow(ctx: JobContext) -> dict[str, Any]:
         principal = principal_from(ctx.payload["principal"])
         return await WorkflowRunService(runtime).execute(ctx.payload["run_id"], principal, ctx)
+
+    async def on_job_ended(event: Event) -> None:
+        """A run whose job ended without concluding it (the job gave up after its worker died, or was
+        cancelled before it started) ends with the job."""
+        if event.data.get("kind") != RUN_JOB or event.data.get("state") not in ("failed", "cancelled"):
+            return
+        async with runtime.sessions() as session:
+            run = await WorkflowRepository(session).run_by_job(event.data["job_id"])
+        if run is not None:
+            error = event.data.get("error") or f"the run's job was {event.data['state']}"
+            await WorkflowRunService(runtime).conclude_orphan(run.id, event.data["state"], error)
+
+    runtime.bus.subscribe(on_job_ended)
 
     # Attempts beyond the first exist for crashes: a job picked up again resumes from the checkpoints.
     runtime.job_registry.register(JobSpec(kind=RUN_JOB, handler=run_workflow, max_attempts=3, timeout_s=24 * 3600,

@@ -248,6 +248,9 @@ class RunExecutor:
         except TemplateProblem as exc:
             raise StepError(f"a template failed: {exc}", retry=False) from None
         rendered.update({k: v for k, v in spec.params.items() if k in kind.raw_fields})
+        if kind.scope is not None and not self.principal.has(kind.scope):
+            raise StepError(f"a {kind.name} step needs the {kind.scope.value} scope, which this run's credential "
+                            "lacks", retry=False)
         params, problems = kind.parse(rendered)
         if problems:
             raise StepError("; ".join(problems), retry=False)

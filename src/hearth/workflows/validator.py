@@ -90,6 +90,12 @@ async def verify(spec: WorkflowSpec, kinds: StepKindRegistry, runtime: Runtime, 
     problems = []
     for step in spec.steps:
         kind = kinds.get(step.kind)
+        nested = step.params.get(kind.nested_step) if kind is not None and kind.nested_step else None
+        inner = kinds.get(str(nested.get("kind"))) if isinstance(nested, dict) else None
+        for used in (k for k in (kind, inner) if k is not None and k.scope is not None):
+            if not principal.has(used.scope):  # type: ignore[arg-type]
+                problems.append(Problem(step.id, f"a {used.name} step needs the {used.scope.value} scope, "  # type: ignore[union-attr]
+                                                 "which this credential lacks"))
         if kind is None or kind.verify is None:
             continue
         params, _ = kind.parse(step.params, lenient=True)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from hearth.core.scopes import Principal
+from hearth.core.scopes import Principal, Scope
 
 if TYPE_CHECKING:
     from hearth.runtime import Runtime
@@ -72,6 +72,8 @@ class StepKind:
     gates: Callable[[Any], list[str]] | None = None
     # Checks needing the database or the caller (an agent the caller owns); messages, not exceptions.
     verify: Verify | None = None
+    # The scope the run's credential needs, as if it called the matching route itself.
+    scope: Scope | None = None
 
     def parse(self, params: dict[str, Any], *, lenient: bool = False) -> tuple[Any, list[str]]:
         """The typed parameters and any problems. `lenient` (on save) overlooks type problems of fields

@@ -10,7 +10,7 @@ from pydantic import Field
 
 from hearth.agents.tools import http_fetch, kb_search
 from hearth.agents.tools.base import ToolContext
-from hearth.core.scopes import Principal
+from hearth.core.scopes import Principal, Scope
 from hearth.workflows.kinds.base import Params, StepContext, StepError, StepKind
 from hearth.workflows.templates import is_template
 
@@ -81,7 +81,7 @@ KINDS = [
     StepKind("tool", "Call a registered tool with arguments; output is the tool's result.", ToolParams, run_tool,
              verify=verify_tool),
     StepKind("kb_search", "Hybrid search over your collections; output {results}.", KbSearchParams, run_kb_search,
-             output_fields=frozenset({"results", "note"})),
+             output_fields=frozenset({"results", "note"}), scope=Scope.KB_READ),
     StepKind("http", "GET or POST a URL; output {url, status, content_type, text, json, truncated}.", HttpParams,
              run_http, output_fields=frozenset({"url", "status", "content_type", "text", "json", "truncated"})),
     StepKind("transform", "Render a template (sandboxed Jinja2) into the step's output.", TransformParams,

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 from pydantic import Field
 
 from hearth.core.errors import HearthError
-from hearth.core.scopes import Principal
+from hearth.core.scopes import Principal, Scope
 from hearth.llm.messages import ChatRequest, Message
 from hearth.services.usage import UsageRecorder
 from hearth.workflows.kinds.base import Params, StepContext, StepError, StepKind
@@ -93,10 +93,11 @@ async def run_kb_ask(ctx: StepContext, p: KbAskParams) -> dict[str, Any]:
 
 KINDS = [
     StepKind("llm", "One prompt to a language model; output {text, model}.", LlmParams, run_llm,
-             output_fields=frozenset({"text", "model"}), verify=verify_llm),
+             output_fields=frozenset({"text", "model"}), verify=verify_llm, scope=Scope.CHAT),
     StepKind("agent", "A run of one of your agents; output {text, run_id, status, stop_reason}.", AgentParams,
-             run_agent, output_fields=frozenset({"text", "run_id", "status", "stop_reason"}), verify=verify_agent),
+             run_agent, output_fields=frozenset({"text", "run_id", "status", "stop_reason"}), verify=verify_agent,
+             scope=Scope.AGENTS),
     StepKind("kb_ask", "An answer from your knowledge base with citations.", KbAskParams, run_kb_ask,
              output_fields=frozenset({"answer", "grounded", "model", "citations", "sources", "latency_ms"}),
-             verify=verify_llm),
+             verify=verify_llm, scope=Scope.KB_READ),
 ]
