@@ -331,3 +331,23 @@ async def test_a_key_without_the_chat_scope_cannot_save_an_llm_step(client: http
     problems = {p["step"]: p["problem"] for p in response.json()["errors"]}
     assert problems == {"talk": "a llm step needs the chat scope, which this credential lacks",
                         "each": "a kb_search step needs the kb:read scope, which this credential lacks"}
+
+
+async def test_independent_steps_run_side_by_side_up_to_the_limit(make_client) -> None:
+    client = await make_client(workflow_max_parallel_steps=2)
+    owner = await sign_up(client, "a@example.com")
+    definition = {"steps": [{"id": f"p{i}", "kind": "test.probe", "sleep_s": 0.2} for i in range(6)]}
+    run = await run_to_end(client, owner, definition)
+    assert run["state"] == "succeeded"
+    assert workflow_plugin.PROBES[run["id"]] == {"now": 0, "max": 2, "total": 6}
+
+
+async def test_long_outputs_are_cut_in_the_run_view_but_kept_whole_for_later_steps(make_client) -> None:
+    client = await make_client(workflow_output_preview_chars=100)
+    owner = await sign_up(client, "a@example.com")
+    definition = {"steps": [{"id": "long", "kind": "transform", "template": "{{ 'x' * 500 }}"},
+                            {"id": "size", "kind": "transform", "template": "{{ steps.long.output | length }}",
+                             "depends_on": ["long"]}]}
+    steps = steps_by_id(await run_to_end(client, owner, definition))
+    assert steps["long"]["output_truncated"] is True and steps["long"]["output"] == '"' + "x" * 99
+    assert steps["size"]["output"] == 500
