@@ -15,6 +15,7 @@ def test_a_single_expression_keeps_its_type_and_text_renders_to_a_string() -> No
     assert render("n={{ inputs.n }}", VARIABLES) == "n=3"
     assert render({"list": ["{{ steps.fetch.output.text | upper }}", 7]}, VARIABLES) == {"list": ["HELLO", 7]}
     assert render("plain text", VARIABLES) == "plain text"
+    assert render("{{ data.items }} {{ data.keys() | list }}", {"data": {"items": [1]}}) == "[1] ['items']"
 
 
 @pytest.mark.parametrize("template", [

@@ -193,12 +193,11 @@ class RunExecutor:
         spec = self.spec.step(step_id)
         checkpoint = self.steps[step_id]
         checkpoint.started_at, checkpoint.error = checkpoint.started_at or utcnow(), None
-        await self._save(checkpoint)
         began = time.perf_counter()
         kind = self.kinds.get(spec.kind)
         skipped: list[Checkpoint] = []
 
-        async def count_attempt() -> int:
+        async def count_attempt() -> int:  # also records that the step is running
             checkpoint.attempts += 1
             await self._save(checkpoint)
             return checkpoint.attempts

@@ -36,6 +36,12 @@ class _Sandbox(ImmutableSandboxedEnvironment):
                 raise SecurityError("repetition result too large")
         return super().call_binop(context, operator, left, right)
 
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        # Step data is JSON, so a key wins over a dict method: `inputs.items` is the field named items.
+        if isinstance(obj, dict) and attribute in obj:
+            return obj[attribute]
+        return super().getattr(obj, attribute)
+
 
 ENV = _Sandbox(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
 ENV.filters["fromjson"] = json.loads
