@@ -26,6 +26,20 @@ async def wait_for_state(client: httpx.AsyncClient, owner: Account, job_id: str,
         await asyncio.sleep(0.05)
 
 
+async def job_events(client: httpx.AsyncClient, owner: Account, job_id: str) -> list[tuple[str, dict[str, Any]]]:
+    """(event name, data) of a job's event stream, read until the server ends it."""
+    events: list[tuple[str, dict[str, Any]]] = []
+    async with client.stream("GET", f"/api/v1/jobs/{job_id}/events", headers=owner.headers) as response:
+        assert response.headers["content-type"].startswith("text/event-stream")
+        name = ""
+        async for line in response.aiter_lines():
+            if line.startswith("event:"):
+                name = line.split(":", 1)[1].strip()
+            elif line.startswith("data:"):
+                events.append((name, json.loads(line.split(":", 1)[1])))
+    return events
+
+
 async def test_job_reports_progress_and_records_its_side_effect(client: httpx.AsyncClient) -> None:
     owner = await sign_up(client, "a@example.com")
     job = await jobs_of(client).enqueue("test.count", {"steps": 4}, owner.user_id)
@@ -114,15 +128,7 @@ async def test_jobs_are_private_to_their_owner_and_visible_to_admins(client: htt
 async def test_events_stream_progress_until_done(client: httpx.AsyncClient) -> None:
     owner = await sign_up(client, "a@example.com")
     job = await jobs_of(client).enqueue("test.count", {"steps": 5, "sleep_s": 0.1}, owner.user_id)
-    events: list[tuple[str, dict[str, Any]]] = []
-    async with client.stream("GET", f"/api/v1/jobs/{job.id}/events", headers=owner.headers) as response:
-        assert response.headers["content-type"].startswith("text/event-stream")
-        name = ""
-        async for line in response.aiter_lines():
-            if line.startswith("event:"):
-                name = line.split(":", 1)[1].strip()
-            elif line.startswith("data:"):
-                events.append((name, json.loads(line.split(":", 1)[1])))
+    events = await job_events(client, owner, job.id)
     assert events[-1] == ("done", {"id": job.id, "state": "succeeded"})
     progress = [data["progress"]["done"] for name, data in events if name == "progress"]
     assert progress == sorted(progress) and progress[-1] == 5 and len(progress) >= 2

@@ -11,6 +11,7 @@ import httpx
 import pytest
 import yaml
 
+from tests.api.test_jobs import job_events
 from tests.api.test_webhooks import deliveries, subscribe, webhook_client
 from tests.support import workflow_plugin
 from tests.support.clients import sign_up
@@ -247,14 +248,7 @@ async def test_progress_streams_over_the_job_events(client: httpx.AsyncClient) -
     definition = {"steps": [effect("one", sleep_s=0.3), effect("two", ["one"], sleep_s=0.3),
                             effect("three", ["two"], sleep_s=0.3)]}
     started = await execute(client, owner, await define(client, owner, definition))
-    events: list[tuple[str, dict[str, Any]]] = []
-    async with client.stream("GET", f"/api/v1/jobs/{started['job_id']}/events", headers=owner.headers) as response:
-        name = ""
-        async for line in response.aiter_lines():
-            if line.startswith("event:"):
-                name = line.split(":", 1)[1].strip()
-            elif line.startswith("data:"):
-                events.append((name, json.loads(line.split(":", 1)[1])))
+    events = await job_events(client, owner, started["job_id"])
     assert events[-1] == ("done", {"id": started["job_id"], "state": "succeeded"})
     progress = [(d["progress"]["done"], d["progress"]["total"]) for n, d in events if n == "progress"]
     assert progress[-1] == (3, 3) and len({done for done, _ in progress}) >= 2, progress

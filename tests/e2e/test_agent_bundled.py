@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support.server import ServerProcess, hearth_env
+from tests.support.server import ServerProcess, hearth_env, signed_up
 
 pytestmark = pytest.mark.slow
 
@@ -36,12 +36,6 @@ def server(tmp_path_factory: pytest.TempPathFactory, models_dir: Path):  # type:
         yield process
 
 
-def _signed_in(http: httpx.Client) -> dict[str, str]:
-    account = {"email": "agent@example.com", "password": "agent password 1"}
-    assert http.post("/auth/register", json=account).status_code == 201
-    return {"Authorization": f"Bearer {http.post('/auth/login', json=account).json()['access_token']}"}
-
-
 def _indexed_collection(http: httpx.Client, headers: dict[str, str]) -> None:
     collection = http.post("/kb/collections", headers=headers, json={"name": "handbook"}).json()["id"]
     job = http.post(f"/kb/collections/{collection}/documents", headers=headers,
@@ -55,7 +49,7 @@ def _indexed_collection(http: httpx.Client, headers: dict[str, str]) -> None:
 
 def test_the_bundled_model_calls_calculator_and_kb_search(server: ServerProcess) -> None:
     with httpx.Client(base_url=server.url + "/api/v1", timeout=600) as http:
-        headers = _signed_in(http)
+        headers = signed_up(http, "agent@example.com", "agent password 1")
         _indexed_collection(http, headers)
         agent = http.post("/agents", headers=headers, json={
             "name": "helper", "instructions": INSTRUCTIONS, "tools": ["calculator", "kb_search"], "tool_use": "first"})

@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support.server import ServerProcess, hearth_env
+from tests.support.server import ServerProcess, hearth_env, signed_up
 
 pytestmark = pytest.mark.slow
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "workflows" / "answer-with-citations.json"
@@ -33,9 +33,7 @@ def test_answer_with_citations_runs_on_the_bundled_model(tmp_path: Path, models_
     example = json.loads(EXAMPLE.read_text())
     env = hearth_env(tmp_path / "data", HEARTH_MODELS_DIR=str(models_dir))
     with ServerProcess(tmp_path, env) as server, httpx.Client(base_url=server.url + "/api/v1", timeout=60) as http:
-        account = {"email": "flow@example.com", "password": "flow password 1"}
-        assert http.post("/auth/register", json=account).status_code == 201
-        headers = {"Authorization": f"Bearer {http.post('/auth/login', json=account).json()['access_token']}"}
+        headers = signed_up(http, "flow@example.com", "flow password 1")
         collection = http.post("/kb/collections", headers=headers, json={"name": "handbook"}).json()["id"]
         job = http.post(f"/kb/collections/{collection}/documents", headers=headers,
                         files=[("files", ("handbook.md", HANDBOOK))]).json()["job_id"]

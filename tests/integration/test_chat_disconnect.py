@@ -8,7 +8,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.support.server import ServerProcess, hearth_env
+from tests.support.server import ServerProcess, hearth_env, signed_up
 
 REPO_ROOT = str(Path(__file__).resolve().parents[2])
 
@@ -17,9 +17,7 @@ def test_disconnect_mid_stream_saves_a_partial_reply(tmp_path: Path) -> None:
     env = hearth_env(tmp_path / "data", PYTHONPATH=REPO_ROOT, HEARTH_PLUGINS='["tests.support.llm_plugin"]',
                      HEARTH_CHAT_MODEL="slow/echo", HEARTH_LLM_PROVIDER="local")
     with ServerProcess(tmp_path, env) as server, httpx.Client(base_url=server.url + "/api/v1", timeout=30) as http:
-        http.post("/auth/register", json={"email": "a@example.com", "password": "pass word 123"})
-        token = http.post("/auth/login", json={"email": "a@example.com", "password": "pass word 123"}).json()
-        headers = {"Authorization": f"Bearer {token['access_token']}"}
+        headers = signed_up(http)
         session = http.post("/chat/sessions", headers=headers, json={}).json()
         url = f"/chat/sessions/{session['id']}/messages"
 

@@ -16,7 +16,7 @@ from hearth.core.settings import load_settings
 from hearth.db.engine import create_engine
 from hearth.rag.index.embedded import EmbeddedIndex
 from hearth.rag.index.qdrant import QdrantIndex
-from tests.support.server import ServerProcess, hearth_env
+from tests.support.server import ServerProcess, hearth_env, signed_up
 
 pytestmark = pytest.mark.slow
 DOCUMENTS = 300
@@ -44,9 +44,7 @@ def test_kill_minus_nine_mid_ingest_indexes_every_document_once(tmp_path: Path, 
     first = ServerProcess(tmp_path, env)
     first.wait_healthy()
     http = httpx.Client(base_url=first.url + "/api/v1", timeout=60)
-    http.post("/auth/register", json={"email": "a@example.com", "password": "pass word 123"})
-    token = http.post("/auth/login", json={"email": "a@example.com", "password": "pass word 123"}).json()
-    headers = {"Authorization": f"Bearer {token['access_token']}"}
+    headers = signed_up(http)
     coll = http.post("/kb/collections", headers=headers, json={"name": "records"}).json()["id"]
     accepted = http.post(f"/kb/collections/{coll}/documents", headers=headers,
                          files=[("files", (f"record-{i}.md", document(i))) for i in range(DOCUMENTS)])

@@ -13,7 +13,7 @@ import pytest
 from hearth.core.settings import load_settings
 from hearth.runtime import build_runtime
 from tests.support import workflow_plugin
-from tests.support.server import ServerProcess, hearth_env
+from tests.support.server import ServerProcess, hearth_env, signed_up
 
 pytestmark = pytest.mark.slow
 REPO_ROOT = str(Path(__file__).resolve().parents[2])
@@ -47,9 +47,7 @@ async def test_kill_minus_nine_after_step_three_resumes_without_rerunning_finish
     first = ServerProcess(tmp_path, env)
     first.wait_healthy()
     http = httpx.Client(base_url=first.url + "/api/v1", timeout=30)
-    http.post("/auth/register", json={"email": "a@example.com", "password": "pass word 123"})
-    token = http.post("/auth/login", json={"email": "a@example.com", "password": "pass word 123"}).json()
-    headers = {"Authorization": f"Bearer {token['access_token']}"}
+    headers = signed_up(http)
     created = http.post("/workflows/definitions", headers=headers, json={"name": "five", "definition": chain()})
     assert created.status_code == 201, created.text
     started = http.post("/workflows/execute", headers=headers, json={"definition_id": created.json()["id"]}).json()

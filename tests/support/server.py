@@ -110,6 +110,13 @@ class ServerProcess(HearthProcess):
         self.stop()
 
 
+def signed_up(http: httpx.Client, email: str = "a@example.com", password: str = "pass word 123") -> dict[str, str]:
+    """Register on a fresh server (`http` is based at /api/v1) and sign in; the bearer headers."""
+    assert http.post("/auth/register", json={"email": email, "password": password}).status_code == 201
+    token = http.post("/auth/login", json={"email": email, "password": password}).json()["access_token"]
+    return {"Authorization": f"Bearer {token}"}
+
+
 def wait_for_port(port: int, timeout_s: float = 30) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:

@@ -49,7 +49,7 @@ class ResumeRequest(RequestModel):
 
 
 class RunStepPublic(ResponseModel):
-    id: str
+    id: str = Field(validation_alias="step_id")
     kind: str
     state: str = Field(description="pending | running | waiting | succeeded | failed | skipped | cancelled")
     output: Any = Field(description="The output, or its JSON text cut short when output_truncated")
@@ -62,13 +62,11 @@ class RunStepPublic(ResponseModel):
 
     @classmethod
     def of(cls, row: WorkflowRunStep, preview_chars: int) -> RunStepPublic:
-        output, truncated = row.output, False
-        text = json.dumps(output, ensure_ascii=False, default=str)
+        public = cls.model_validate(row)
+        text = json.dumps(row.output, ensure_ascii=False, default=str)
         if len(text) > preview_chars:
-            output, truncated = text[:preview_chars], True
-        return cls(id=row.step_id, kind=row.kind, state=row.state, output=output, output_truncated=truncated,
-                   error=row.error, attempts=row.attempts, started_at=row.started_at, finished_at=row.finished_at,
-                   duration_ms=row.duration_ms)
+            public.output, public.output_truncated = text[:preview_chars], True
+        return public
 
 
 class RunPublic(ResponseModel):

@@ -65,10 +65,11 @@ class WorkflowRunService:
     async def get(self, principal: Principal, run_id: str) -> WorkflowRun:
         async with self.sessions() as session:
             run = await WorkflowRepository(session).run(run_id, principal.user_id)
-            job = await JobRepository(session).get(run.job_id) if run is not None and run.job_id else None
+            unfinished = run is not None and run.state in ("queued", "running") and run.job_id
+            job = await JobRepository(session).get(run.job_id) if unfinished else None  # type: ignore[union-attr,arg-type]
         if run is None:
             raise NotFound("no such workflow run")
-        if run.state in ("queued", "running") and job is not None and job.state in ("failed", "cancelled"):
+        if job is not None and job.state in ("failed", "cancelled"):
             # The job ended without concluding the run (cancelled through /jobs, say): the run ends with it.
             await self.conclude_orphan(run.id, job.state, job.error or f"the run's job was {job.state}")
             return await self.get(principal, run_id)
